@@ -1,0 +1,1 @@
+"""People who sign in: coordinators, collective members, partner users, champions, reporters."""

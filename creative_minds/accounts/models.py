@@ -1,0 +1,55 @@
+"""User accounts and their roles."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from creative_minds.timeutil import utcnow
+
+
+class Role(StrEnum):
+    COORDINATOR = "coordinator"
+    COLLECTIVE_MEMBER = "collective_member"
+    PARTNER = "partner"
+    CHAMPION = "champion"
+    REPORTER = "reporter"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.COORDINATOR: "Coordinator",
+    Role.COLLECTIVE_MEMBER: "Collective member",
+    Role.PARTNER: "Partner group",
+    Role.CHAMPION: "Champion",
+    Role.REPORTER: "Community Reporter",
+}
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True)  # stored lower-case
+    full_name: str = Field(max_length=120)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(max_length=32, index=True)
+    # A collective member belongs to one locality; champions may have a home locality.
+    locality_id: int | None = Field(default=None, foreign_key="locality.id", index=True)
+    # A partner user belongs to one partner.
+    partner_id: int | None = Field(default=None, foreign_key="partner.id", index=True)
+    is_active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
+    last_login_at: datetime | None = Field(default=None, sa_type=sa.DateTime())
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role == Role.COORDINATOR

@@ -1,0 +1,89 @@
+"""Exception handlers: JSON for the API, friendly pages for people, never a bare 500."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from creative_minds.exceptions import DomainError
+
+log = logging.getLogger("creative_minds")
+
+TITLES = {
+    400: "Something in the request was not right",
+    401: "Please sign in",
+    403: "You do not have access to this",
+    404: "Page not found",
+    405: "That action is not allowed here",
+    409: "That cannot be done right now",
+    422: "Please check what you entered",
+    429: "Too many attempts",
+    500: "Sorry, something went wrong",
+}
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or (
+        "application/json" in request.headers.get("accept", "") and "text/html" not in request.headers.get("accept", "")
+    )
+
+
+def _respond(request: Request, status: int, message: str, errors: dict[str, Any] | None = None) -> Response:
+    if wants_json(request):
+        body: dict[str, Any] = {"status_code": status, "detail": message}
+        if errors:
+            body["errors"] = errors
+        return Response(body, status_code=status, media_type=MediaType.JSON)
+    return Template(
+        template_name="error.html",
+        context={"status": status, "title": TITLES.get(status, "Something went wrong"), "message": message, "errors": errors},
+        status_code=status,
+    )
+
+
+def domain_error_handler(request: Request, exc: DomainError) -> Response:
+    return _respond(request, exc.status_code, exc.message, exc.errors or None)
+
+
+def http_exception_handler(request: Request, exc: HTTPException) -> Response:
+    status = exc.status_code
+    if isinstance(exc, NotAuthorizedException) and not wants_json(request):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return Redirect(f"/login?next={quote(target)}", status_code=303)
+    message = exc.detail or TITLES.get(status, "")
+    if isinstance(exc, PermissionDeniedException) and message == "Forbidden":
+        message = "You do not have access to this."
+    if status == 403 and "CSRF" in message:
+        message = "This form has expired or was sent from elsewhere. Go back, reload the page and try again."
+    errors = None
+    extra = getattr(exc, "extra", None)
+    if status == 400 and extra:
+        errors = {"fields": extra}
+    if status == 429:
+        message = "Too many attempts in a short time. Wait a minute, then try again."
+    response = _respond(request, status, message, errors)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+def internal_error_handler(request: Request, exc: Exception) -> Response:
+    log.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _respond(
+        request,
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        "The problem has been logged. Nothing you entered in this last step was saved; please try again.",
+    )
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    DomainError: domain_error_handler,
+    HTTPException: http_exception_handler,
+    HTTP_500_INTERNAL_SERVER_ERROR: internal_error_handler,
+}

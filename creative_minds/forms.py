@@ -1,0 +1,191 @@
+"""Turn submitted form fields into validated input models, with plain-language field errors."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Annotated, Any, TypeVar
+from urllib.parse import urlparse
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ValidationError
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from creative_minds.exceptions import Invalid
+from creative_minds.money import MoneyError, parse_pounds
+from creative_minds.postcodes import normalise_postcode
+
+M = TypeVar("M", bound=BaseModel)
+
+
+# Reusable field types --------------------------------------------------------------------------
+
+
+def _blank_to_none(value: Any) -> Any:
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _postcode(value: str) -> str:
+    return normalise_postcode(value)
+
+
+def _website(value: str | None) -> str | None:
+    if value is None:
+        return None
+    text = value.strip()
+    if not re.match(r"^https?://", text, re.I):
+        text = "https://" + text
+    parsed = urlparse(text)
+    if not parsed.netloc or "." not in parsed.netloc or " " in text:
+        raise ValueError("Enter a web address, like https://example.org.")
+    return text
+
+
+def _phone(value: str | None) -> str | None:
+    if value is None:
+        return None
+    text = value.strip()
+    digits = re.sub(r"\D", "", text)
+    if not re.fullmatch(r"[0-9+()\-\s]+", text) or not 10 <= len(digits) <= 13:
+        raise ValueError("Enter a UK phone number, like 01484 123456.")
+    return text
+
+
+def _dates(value: Any) -> Any:
+    """Accept 31/03/2027 as well as the ISO 2027-03-31 that date inputs send."""
+    if isinstance(value, str):
+        match = re.fullmatch(r"\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*", value)
+        if match:
+            day, month, year = (int(g) for g in match.groups())
+            try:
+                return date(year, month, day).isoformat()
+            except ValueError:
+                return value
+    return value
+
+
+OptionalText = Annotated[str | None, BeforeValidator(_blank_to_none), BeforeValidator(_strip)]
+Text = Annotated[str, BeforeValidator(_strip)]
+Postcode = Annotated[str, BeforeValidator(_strip), AfterValidator(_postcode)]
+Website = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(_website)]
+Phone = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(_phone)]
+OptionalDate = Annotated[date | None, BeforeValidator(_blank_to_none), BeforeValidator(_dates)]
+OptionalInt = Annotated[int | None, BeforeValidator(_blank_to_none)]
+
+
+def raise_field(field: str, message: str) -> None:
+    """From a model validator: raise an error that belongs to one field."""
+    raise ValidationError.from_exception_data(
+        "Form",
+        [InitErrorDetails(type=PydanticCustomError("value_error", "{message}", {"message": message}), loc=(field,), input=None)],
+    )
+
+
+# Error messages --------------------------------------------------------------------------------
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):
+        return "This is required."
+    if kind == "string_too_short":
+        return f"Use at least {ctx.get('min_length')} characters."
+    if kind == "string_too_long":
+        return f"Use {ctx.get('max_length')} characters or fewer."
+    if kind in {"too_short"} and ctx.get("min_length") == 1:
+        return "Choose at least one."
+    if kind in {"int_parsing", "int_type", "int_from_float"}:
+        return "Enter a whole number, like 12."
+    if kind.startswith("date") or kind == "date_type":
+        return "Enter a date, like 31/03/2027."
+    if kind.startswith("time"):
+        return "Enter a time, like 14:30."
+    if kind in {"greater_than_equal", "greater_than"}:
+        return f"Must be {ctx.get('ge', ctx.get('gt'))} or more."
+    if kind in {"less_than_equal", "less_than"}:
+        return f"Must be {ctx.get('le', ctx.get('lt'))} or less."
+    if kind in {"enum", "literal_error"}:
+        return "Choose one of the options."
+    if kind in {"bool_parsing", "bool_type"}:
+        return "Choose yes or no."
+    if kind == "value_error":
+        text = str(error.get("msg", ""))
+        if "valid email address" in text:
+            return "Enter an email address, like name@example.org."
+        return text.removeprefix("Value error, ")
+    return str(error.get("msg", "This is not valid."))
+
+
+def field_errors(exc: ValidationError) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for error in exc.errors():
+        loc = error.get("loc") or ("__all__",)
+        key = str(loc[0]) if loc else "__all__"
+        errors.setdefault(key, _message(error))
+    return errors
+
+
+# Form parsing -----------------------------------------------------------------------------------
+
+
+def _first(value: Any) -> Any:
+    if isinstance(value, list):
+        return value[-1] if value else ""
+    return value
+
+
+def form_values(
+    raw: Mapping[str, Any],
+    *,
+    lists: Iterable[str] = (),
+    checkboxes: Iterable[str] = (),
+    money: Iterable[str] = (),
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Flatten raw form fields: lists stay lists, ticked boxes become booleans, pounds become pence.
+
+    Returns the values and any money errors found on the way.
+    """
+    list_names, box_names, money_names = set(lists), set(checkboxes), set(money)
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for key, value in raw.items():
+        if key in {"_csrf_token", "csrf_token"}:
+            continue
+        if key in list_names:
+            items = value if isinstance(value, list) else [value]
+            values[key] = [v for v in items if str(v).strip()]
+        else:
+            values[key] = _first(value)
+    for key in list_names:
+        values.setdefault(key, [])
+    for key in box_names:
+        values[key] = str(values.get(key, "")).lower() in {"on", "true", "1", "yes"}
+    for key in money_names:
+        source = key.removesuffix("_pence")
+        try:
+            values[key] = parse_pounds(values.get(source, ""), allow_blank=False)
+        except MoneyError as exc:
+            errors[key] = str(exc)
+            values.pop(key, None)
+    return values, errors
+
+
+def validate(model: type[M], values: Mapping[str, Any], errors: dict[str, str] | None = None) -> M:
+    """Validate values into `model`, or raise Invalid carrying every field error at once."""
+    found = dict(errors or {})
+    try:
+        result = model.model_validate(dict(values))
+    except ValidationError as exc:
+        for key, message in field_errors(exc).items():
+            found.setdefault(key, message)
+        raise Invalid("Some answers need checking. Look for the messages beside each question.", errors=found) from exc
+    if found:
+        raise Invalid("Some answers need checking. Look for the messages beside each question.", errors=found)
+    return result

@@ -1,0 +1,33 @@
+"""The home page: what the network is, and each role's next steps."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, get
+from litestar.di import NamedDependency
+from litestar.response import Template
+from sqlmodel import Session
+
+from creative_minds.auth import current_user
+from creative_minds.views import page
+
+
+class HomeController(Controller):
+    path = "/"
+
+    @get("/", name="home", sync_to_thread=True)
+    def home(self, request: Request, db_session: NamedDependency[Session]) -> Template:
+        user = current_user(request)
+        context: dict = {"account": user}
+        if user is not None and user.is_coordinator:
+            from partners.service import count_awaiting_approval
+            from projects.service import count_by_status
+
+            context["awaiting"] = count_awaiting_approval(db_session)
+            context["project_counts"] = count_by_status(db_session)
+        if user is not None and user.partner_id:
+            from partners.service import get_partner
+            from projects.service import projects_of_partner
+
+            context["partner"] = get_partner(db_session, user.partner_id)
+            context["my_projects"] = projects_of_partner(db_session, user.partner_id, user=user)
+        return page("home.html", **context)

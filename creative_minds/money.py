@@ -1,0 +1,56 @@
+"""Money as integer pence: parse what people type, show it as pounds."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+MAX_PENCE = 100_000_000_00  # £100 million: anything larger is a typing mistake here
+
+
+class MoneyError(ValueError):
+    """The text is not an amount of money; the message says why."""
+
+
+_MONEY_RE = re.compile(r"^\d+(\.\d{1,2})?$")
+
+
+def parse_pounds(text: str | int | Decimal | None, *, allow_blank: bool = False) -> int | None:
+    """'£1,234.5' -> 123450 pence. Rejects negatives, words, fractions of a penny and huge sums."""
+    if text is None or (isinstance(text, str) and not text.strip()):
+        if allow_blank:
+            return None
+        raise MoneyError("Enter an amount in pounds, like 250 or 1,250.50.")
+    if isinstance(text, bool):
+        raise MoneyError("Enter an amount in pounds, like 250 or 1,250.50.")
+    cleaned = str(text).strip().replace(",", "").replace("£", "").replace(" ", "")
+    if cleaned.startswith("-"):
+        raise MoneyError("The amount cannot be negative.")
+    if not _MONEY_RE.match(cleaned):
+        raise MoneyError("Enter an amount in pounds using numbers only, like 250 or 1,250.50.")
+    try:
+        pence = int((Decimal(cleaned) * 100).to_integral_exact())
+    except InvalidOperation as exc:  # pragma: no cover - the regex already rules this out
+        raise MoneyError("Enter an amount in pounds, like 250.") from exc
+    if pence > MAX_PENCE:
+        raise MoneyError("That amount is too large. Check the number of zeros.")
+    return pence
+
+
+def format_pence(pence: int | None, *, blank: str = "") -> str:
+    """123450 -> '£1,234.50'; whole pounds drop the pence ('£1,200')."""
+    if pence is None:
+        return blank
+    sign = "-" if pence < 0 else ""
+    pounds, rest = divmod(abs(int(pence)), 100)
+    if rest:
+        return f"{sign}£{pounds:,}.{rest:02d}"
+    return f"{sign}£{pounds:,}"
+
+
+def pence_to_input(pence: int | None) -> str:
+    """The value to put back into a form field: 123450 -> '1234.50'."""
+    if pence is None:
+        return ""
+    pounds, rest = divmod(int(pence), 100)
+    return f"{pounds}.{rest:02d}" if rest else str(pounds)

@@ -1,0 +1,37 @@
+"""One page of a longer list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session, func, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Any]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+    @property
+    def first_number(self) -> int:
+        return 0 if self.total == 0 else (self.page - 1) * self.page_size + 1
+
+    @property
+    def last_number(self) -> int:
+        return min(self.total, self.page * self.page_size)
+
+
+def paginate(session: Session, query: SelectOfScalar, *, page: int, page_size: int) -> Page:
+    """Count the whole query, then fetch one page of it (the query carries its own ordering)."""
+    total = session.exec(select(func.count()).select_from(query.order_by(None).subquery())).one()
+    page = min(max(1, page), max(1, -(-total // page_size)))
+    items = session.exec(query.offset((page - 1) * page_size).limit(page_size)).all()
+    return Page(items=list(items), total=total, page=page, page_size=page_size)

@@ -1,0 +1,1 @@
+"""Partner registry: the community groups the network works with."""

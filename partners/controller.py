@@ -1,0 +1,193 @@
+"""Partner pages: register, list and search, view, edit, approve and archive."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
+from litestar.plugins.htmx import HTMXRequest
+from litestar.response import Redirect, Template
+from sqlmodel import Session
+
+from creative_minds.accounts.models import Role
+from creative_minds.auth import SESSION_USER_KEY, coordinator_only, current_user, login_required, require_user, rotate_session
+from creative_minds.exceptions import Invalid
+from creative_minds.forms import form_values, validate
+from creative_minds.localities import list_localities
+from creative_minds.views import form_with_errors, page, redirect_with_message
+from partners import service
+from partners.forms import PartnerDetails, PartnerInput, Registration
+from partners.models import AGREEMENT_LABELS, BANK_LABELS, KIND_LABELS, STATUS_LABELS, Partner
+
+FORM_LISTS = ("locality_ids",)
+FORM_BOXES = ("mh_friendly_accredited", "has_constitution")
+
+
+def parse_partner_form(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    return form_values(data, lists=FORM_LISTS, checkboxes=FORM_BOXES)
+
+
+def form_choices(db_session: Session, partner: Partner | None = None) -> dict[str, Any]:
+    return {
+        "kinds": [(k.value, label) for k, label in KIND_LABELS.items()],
+        "localities": [(loc.id, loc.name) for loc in list_localities(db_session)],
+        "agreements": [(k.value, label) for k, label in AGREEMENT_LABELS.items()],
+        "banks": [(k.value, label) for k, label in BANK_LABELS.items()],
+        "hosts": [(p.id, p.name) for p in service.host_options(db_session, exclude_id=partner.id if partner else None)],
+    }
+
+
+def partner_values(partner: Partner) -> dict[str, Any]:
+    values = partner.model_dump()
+    values["locality_ids"] = [loc.id for loc in partner.localities]
+    return values
+
+
+class RegistrationController(Controller):
+    path = "/register"
+
+    @get("/", name="partners:register", sync_to_thread=True)
+    def register_form(self, db_session: NamedDependency[Session]) -> Template:
+        return page("partners/register.html", values={}, errors={}, **form_choices(db_session))
+
+    @post("/", name="partners:register_submit", sync_to_thread=True)
+    def register(
+        self, request: Request, db_session: NamedDependency[Session], data: URLEncodedBody[dict[str, Any]]
+    ) -> Template | Redirect:
+        values, errors = parse_partner_form(data)
+        try:
+            registration = validate(Registration, values, errors)
+            user, partner = service.register_partner(db_session, registration)
+        except Invalid as exc:
+            values.pop("password", None)
+            values.pop("password_confirm", None)
+            return form_with_errors("partners/register.html", exc, values, **form_choices(db_session))
+        rotate_session(request)
+        request.set_session({SESSION_USER_KEY: user.id})
+        return redirect_with_message(
+            request,
+            request.app.route_reverse("partners:detail", partner_id=partner.id),
+            f"Thank you. {partner.name} is registered and waiting for a coordinator to approve it. "
+            "You can add projects now.",
+        )
+
+
+class PartnerController(Controller):
+    path = "/partners"
+    guards = [login_required]
+
+    @get("/", name="partners:list", sync_to_thread=True)
+    def list_partners(
+        self,
+        request: HTMXRequest,
+        db_session: NamedDependency[Session],
+        q: FromQuery[str] = "",
+        kind: FromQuery[str] = "",
+        locality: FromQuery[str] = "",
+        status: FromQuery[str] = "",
+        agreement: FromQuery[str] = "",
+        page_number: Annotated[int, QueryParameter(name="page", ge=1)] = 1,
+    ) -> Template:
+        filters = service.PartnerFilters(
+            q=q[:100], kind=kind, locality=locality, status=status, agreement=agreement, page=page_number
+        )
+        user = current_user(request)
+        results = service.search_partners(db_session, filters, user=user)
+        context = {
+            "results": results,
+            "filters": filters,
+            "params": {k: v for k, v in vars(filters).items() if k != "page"},
+            "kinds": KIND_LABELS,
+            "statuses": STATUS_LABELS,
+            "agreements": AGREEMENT_LABELS,
+            "localities": list_localities(db_session),
+            "awaiting": service.count_awaiting_approval(db_session) if user and user.is_coordinator else 0,
+        }
+        template = "partners/_results.html" if request.htmx and not request.htmx.boosted else "partners/list.html"
+        return page(template, **context)
+
+    @get("/new", name="partners:new", guards=[coordinator_only], sync_to_thread=True)
+    def new_form(self, db_session: NamedDependency[Session]) -> Template:
+        return page("partners/new.html", values={"agreement_status": "none"}, errors={}, **form_choices(db_session))
+
+    @post("/new", name="partners:create", guards=[coordinator_only], sync_to_thread=True)
+    def create(
+        self, request: Request, db_session: NamedDependency[Session], data: URLEncodedBody[dict[str, Any]]
+    ) -> Template | Redirect:
+        values, errors = parse_partner_form(data)
+        try:
+            partner = service.create_partner(db_session, validate(PartnerInput, values, errors), by=require_user(request))
+        except Invalid as exc:
+            return form_with_errors("partners/new.html", exc, values, **form_choices(db_session))
+        return redirect_with_message(
+            request, request.app.route_reverse("partners:detail", partner_id=partner.id), f"{partner.name} added."
+        )
+
+    @get("/{partner_id:int}", name="partners:detail", sync_to_thread=True)
+    def detail(self, request: Request, db_session: NamedDependency[Session], partner_id: FromPath[int]) -> Template:
+        user = require_user(request)
+        partner = service.get_visible_partner(db_session, partner_id, user)
+        from projects.service import projects_of_partner
+
+        return page(
+            "partners/detail.html",
+            partner=partner,
+            projects=projects_of_partner(db_session, partner.id, user=user),
+            can_edit=service.can_edit(user, partner),
+            is_coordinator=user.is_coordinator,
+            is_member=user.role == Role.PARTNER and user.partner_id == partner.id,
+        )
+
+    @get("/{partner_id:int}/edit", name="partners:edit", sync_to_thread=True)
+    def edit_form(self, request: Request, db_session: NamedDependency[Session], partner_id: FromPath[int]) -> Template:
+        partner = service.get_partner(db_session, partner_id)
+        user = require_user(request)
+        service.check_can_edit(user, partner)
+        return page(
+            "partners/edit.html",
+            partner=partner,
+            values=partner_values(partner),
+            errors={},
+            is_coordinator=user.is_coordinator,
+            **form_choices(db_session, partner),
+        )
+
+    @post("/{partner_id:int}/edit", name="partners:update", sync_to_thread=True)
+    def update(
+        self,
+        request: Request,
+        db_session: NamedDependency[Session],
+        partner_id: FromPath[int],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Template | Redirect:
+        partner = service.get_partner(db_session, partner_id)
+        user = require_user(request)
+        service.check_can_edit(user, partner)
+        values, errors = parse_partner_form(data)
+        shape = PartnerInput if user.is_coordinator else PartnerDetails
+        try:
+            service.update_partner(db_session, partner, validate(shape, values, errors), by=user)
+        except Invalid as exc:
+            return form_with_errors(
+                "partners/edit.html", exc, values, partner=partner, is_coordinator=user.is_coordinator,
+                **form_choices(db_session, partner),
+            )
+        return redirect_with_message(
+            request, request.app.route_reverse("partners:detail", partner_id=partner.id), "Your changes are saved."
+        )
+
+    @post("/{partner_id:int}/approve", name="partners:approve", guards=[coordinator_only], sync_to_thread=True)
+    def approve(self, request: Request, db_session: NamedDependency[Session], partner_id: FromPath[int]) -> Redirect:
+        partner = service.approve_partner(db_session, service.get_partner(db_session, partner_id), by=require_user(request))
+        return redirect_with_message(
+            request, request.app.route_reverse("partners:detail", partner_id=partner.id), f"{partner.name} is approved."
+        )
+
+    @post("/{partner_id:int}/archive", name="partners:archive", guards=[coordinator_only], sync_to_thread=True)
+    def archive(self, request: Request, db_session: NamedDependency[Session], partner_id: FromPath[int]) -> Redirect:
+        partner = service.archive_partner(db_session, service.get_partner(db_session, partner_id), by=require_user(request))
+        return redirect_with_message(
+            request, request.app.route_reverse("partners:detail", partner_id=partner.id), f"{partner.name} is archived."
+        )

@@ -1,0 +1,1 @@
+"""Projects: the activities partners run and ask Creative Minds to match-fund."""

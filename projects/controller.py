@@ -1,0 +1,193 @@
+"""Project pages: list and search, view, add, edit and change status."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
+from litestar.plugins.htmx import HTMXRequest
+from litestar.response import Redirect, Template
+from sqlmodel import Session
+
+from creative_minds.accounts.models import Role, User
+from creative_minds.accounts.service import list_users
+from creative_minds.auth import current_user, login_required, require_user
+from creative_minds.exceptions import Forbidden, Invalid
+from creative_minds.forms import form_values, validate
+from creative_minds.localities import list_localities
+from creative_minds.views import form_with_errors, page, redirect_with_message
+from partners.service import partner_choices
+from projects import service
+from projects.forms import ProjectInput
+from projects.models import (
+    ACTION_LABELS,
+    AGE_GROUP_LABELS,
+    CATEGORY_LABELS,
+    CONDITION_LABELS,
+    FREQUENCY_LABELS,
+    STATUS_LABELS,
+    WEEKDAY_LABELS,
+    Project,
+    ProjectStatus,
+)
+
+MONEY = ("total_cost_pence", "match_pence", "requested_pence", "cost_to_attend_pence")
+
+
+def parse_project_form(data: dict[str, Any], user: User) -> tuple[dict[str, Any], dict[str, str]]:
+    data = dict(data)
+    if not str(data.get("cost_to_attend") or "").strip():
+        data["cost_to_attend"] = "0"  # blank means free
+    values, errors = form_values(
+        data,
+        lists=("categories", "age_groups", "champion_ids"),
+        checkboxes=("wheelchair_accessible", "peer_led"),
+        money=MONEY,
+    )
+    if not user.is_coordinator:
+        values["partner_id"] = user.partner_id
+    return values, errors
+
+
+def form_choices(db_session: Session, user: User) -> dict[str, Any]:
+    return {
+        "partners": partner_choices(db_session) if user.is_coordinator else [],
+        "localities": [(loc.id, loc.name) for loc in list_localities(db_session)],
+        "categories": [(k.value, v) for k, v in CATEGORY_LABELS.items()],
+        "age_group_options": [(k.value, v) for k, v in AGE_GROUP_LABELS.items()],
+        "conditions": [(k.value, v) for k, v in CONDITION_LABELS.items()],
+        "weekdays": [(k.value, v) for k, v in WEEKDAY_LABELS.items()],
+        "frequencies": [(k.value, v) for k, v in FREQUENCY_LABELS.items()],
+        "champions": [(u.id, u.full_name) for u in list_users(db_session, role=Role.CHAMPION)],
+        "is_coordinator": user.is_coordinator,
+    }
+
+
+def project_values(project: Project) -> dict[str, Any]:
+    values = project.model_dump()
+    values.update(categories=project.categories, age_groups=project.age_groups, champion_ids=project.champion_ids)
+    for key in ("starts_at", "ends_at"):
+        if values.get(key):
+            values[key] = values[key].strftime("%H:%M")
+    return values
+
+
+class ProjectController(Controller):
+    path = "/projects"
+    guards = [login_required]
+
+    @get("/", name="projects:list", sync_to_thread=True)
+    def list_projects(
+        self,
+        request: HTMXRequest,
+        db_session: NamedDependency[Session],
+        q: FromQuery[str] = "",
+        locality: FromQuery[str] = "",
+        category: FromQuery[str] = "",
+        status: FromQuery[str] = "",
+        partner_id: FromQuery[int | None] = None,
+        page_number: Annotated[int, QueryParameter(name="page", ge=1)] = 1,
+    ) -> Template:
+        filters = service.ProjectFilters(
+            q=q[:100], locality=locality, category=category, status=status, partner_id=partner_id, page=page_number
+        )
+        user = current_user(request)
+        context = {
+            "results": service.search_projects(db_session, filters, user=user),
+            "filters": filters,
+            "params": {k: v for k, v in vars(filters).items() if k != "page"},
+            "localities": list_localities(db_session),
+            "categories": CATEGORY_LABELS,
+            "statuses": STATUS_LABELS,
+            "can_add": user is not None and (user.is_coordinator or user.role == Role.PARTNER),
+        }
+        template = "projects/_results.html" if request.htmx and not request.htmx.boosted else "projects/list.html"
+        return page(template, **context)
+
+    @get("/new", name="projects:new", sync_to_thread=True)
+    def new_form(self, request: Request, db_session: NamedDependency[Session], partner_id: FromQuery[int | None] = None) -> Template:
+        user = require_user(request)
+        if not (user.is_coordinator or user.role == Role.PARTNER):
+            raise Forbidden("Only partner groups and coordinators can add projects.")
+        values: dict[str, Any] = {"partner_id": partner_id if user.is_coordinator else user.partner_id, "frequency": "weekly", "condition_focus": "open_to_all"}
+        return page("projects/new.html", values=values, errors={}, **form_choices(db_session, user))
+
+    @post("/new", name="projects:create", sync_to_thread=True)
+    def create(
+        self, request: Request, db_session: NamedDependency[Session], data: URLEncodedBody[dict[str, Any]]
+    ) -> Template | Redirect:
+        user = require_user(request)
+        if not (user.is_coordinator or user.role == Role.PARTNER):
+            raise Forbidden("Only partner groups and coordinators can add projects.")
+        values, errors = parse_project_form(data, user)
+        try:
+            project = service.create_project(db_session, validate(ProjectInput, values, errors), by=user)
+        except Invalid as exc:
+            return form_with_errors("projects/new.html", exc, values, **form_choices(db_session, user))
+        return redirect_with_message(
+            request,
+            request.app.route_reverse("projects:detail", project_id=project.id),
+            f"“{project.title}” is saved as a draft. Submit it when you are ready to ask for funding.",
+        )
+
+    @get("/{project_id:int}", name="projects:detail", sync_to_thread=True)
+    def detail(self, request: Request, db_session: NamedDependency[Session], project_id: FromPath[int]) -> Template:
+        user = require_user(request)
+        project = service.get_visible_project(db_session, project_id, user)
+        champions = [u for u in list_users(db_session, role=Role.CHAMPION) if u.id in set(project.champion_ids)]
+        return page(
+            "projects/detail.html",
+            project=project,
+            champions=champions,
+            can_edit=service.can_edit(user, project),
+            moves=[(s.value, ACTION_LABELS[s]) for s in service.allowed_moves(project, user)],
+        )
+
+    @get("/{project_id:int}/edit", name="projects:edit", sync_to_thread=True)
+    def edit_form(self, request: Request, db_session: NamedDependency[Session], project_id: FromPath[int]) -> Template:
+        user = require_user(request)
+        project = service.get_project(db_session, project_id)
+        service.check_can_edit(user, project)
+        return page("projects/edit.html", project=project, values=project_values(project), errors={}, **form_choices(db_session, user))
+
+    @post("/{project_id:int}/edit", name="projects:update", sync_to_thread=True)
+    def update(
+        self,
+        request: Request,
+        db_session: NamedDependency[Session],
+        project_id: FromPath[int],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Template | Redirect:
+        user = require_user(request)
+        project = service.get_project(db_session, project_id)
+        service.check_can_edit(user, project)
+        values, errors = parse_project_form(data, user)
+        try:
+            service.update_project(db_session, project, validate(ProjectInput, values, errors), by=user)
+        except Invalid as exc:
+            return form_with_errors("projects/edit.html", exc, values, project=project, **form_choices(db_session, user))
+        return redirect_with_message(
+            request, request.app.route_reverse("projects:detail", project_id=project.id), "Your changes are saved."
+        )
+
+    @post("/{project_id:int}/status", name="projects:status", sync_to_thread=True)
+    def change_status(
+        self,
+        request: Request,
+        db_session: NamedDependency[Session],
+        project_id: FromPath[int],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Redirect:
+        user = require_user(request)
+        project = service.get_project(db_session, project_id)
+        raw = str(data.get("status") or "")
+        if raw not in set(ProjectStatus):
+            raise Invalid("Choose a status from the buttons on the project page.", errors={"status": "Unknown status."})
+        service.change_status(db_session, project, ProjectStatus(raw), by=user)
+        return redirect_with_message(
+            request,
+            request.app.route_reverse("projects:detail", project_id=project.id),
+            f"“{project.title}” is now {project.status_label.lower()}.",
+        )

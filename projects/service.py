@@ -1,0 +1,260 @@
+"""Projects: create, edit, search, and move through the status lifecycle."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import selectinload
+from sqlmodel import Session, col, func, or_, select
+
+from creative_minds.accounts.models import Role, User
+from creative_minds.exceptions import Conflict, Forbidden, Invalid, NotFound
+from creative_minds.geo import centroid
+from creative_minds.localities import Locality
+from creative_minds.pagination import Page, paginate
+from creative_minds.postcodes import outward_code
+from creative_minds.timeutil import utcnow
+from partners.models import Partner, PartnerStatus
+from projects.forms import ProjectInput
+from projects.models import (
+    PARTNER_TRANSITIONS,
+    TRANSITIONS,
+    Project,
+    ProjectAgeGroup,
+    ProjectCategory,
+    ProjectChampion,
+    ProjectStatus,
+)
+
+PAGE_SIZE = 25
+MONEY_FIELDS = ("total_cost_pence", "match_pence", "requested_pence")
+MONEY_LOCKED = {ProjectStatus.FUNDED, ProjectStatus.ACTIVE, ProjectStatus.COMPLETED}
+LOAD_ALL = (
+    selectinload(Project.partner),
+    selectinload(Project.locality),
+    selectinload(Project.category_links),
+    selectinload(Project.age_group_links),
+    selectinload(Project.champion_links),
+)
+
+
+@dataclass(frozen=True)
+class ProjectFilters:
+    q: str = ""
+    locality: str = ""  # locality slug
+    category: str = ""
+    status: str = ""
+    partner_id: int | None = None
+    page: int = 1
+
+
+# Permissions --------------------------------------------------------------------------------
+
+
+def owns(user: User | None, project: Project) -> bool:
+    return user is not None and user.role == Role.PARTNER and user.partner_id == project.partner_id
+
+
+def can_edit(user: User | None, project: Project) -> bool:
+    return user is not None and (user.is_coordinator or owns(user, project))
+
+
+def check_can_edit(user: User | None, project: Project) -> None:
+    if not can_edit(user, project):
+        raise Forbidden("Only the partner that runs this project and coordinators can change it.")
+
+
+def can_view(user: User | None, project: Project) -> bool:
+    """Drafts are private to their partner and coordinators; other projects are seen by everyone signed in."""
+    if user is None:
+        return False
+    return project.status != ProjectStatus.DRAFT or can_edit(user, project)
+
+
+# Reading ------------------------------------------------------------------------------------
+
+
+def get_project(session: Session, project_id: int) -> Project:
+    project = session.get(Project, project_id, options=list(LOAD_ALL))
+    if project is None:
+        raise NotFound(f"There is no project number {project_id}.")
+    return project
+
+
+def get_visible_project(session: Session, project_id: int, user: User | None) -> Project:
+    project = get_project(session, project_id)
+    if not can_view(user, project):
+        raise Forbidden("This project is still a draft, so only its partner and coordinators can see it.")
+    return project
+
+
+def _visible_to(query, user: User | None):  # type: ignore[no-untyped-def]
+    if user is not None and user.is_coordinator:
+        return query
+    own = user.partner_id if user is not None and user.role == Role.PARTNER else None
+    if own is not None:
+        return query.where(or_(Project.status != ProjectStatus.DRAFT, Project.partner_id == own))
+    return query.where(Project.status != ProjectStatus.DRAFT)
+
+
+def search_projects(session: Session, filters: ProjectFilters, *, user: User | None) -> Page:
+    query = _visible_to(select(Project), user)
+    if filters.q.strip():
+        term = f"%{filters.q.strip().lower()}%"
+        query = query.where(
+            or_(
+                func.lower(Project.title).like(term),
+                func.lower(Project.description).like(term),
+                func.lower(Project.postcode).like(term),
+                func.lower(Project.venue_name).like(term),
+            )
+        )
+    if filters.locality:
+        query = query.join(Locality, Locality.id == Project.locality_id).where(Locality.slug == filters.locality)
+    if filters.category:
+        query = query.where(
+            col(Project.id).in_(select(ProjectCategory.project_id).where(ProjectCategory.category == filters.category))
+        )
+    if filters.status:
+        query = query.where(Project.status == filters.status)
+    if filters.partner_id:
+        query = query.where(Project.partner_id == filters.partner_id)
+    query = query.options(*LOAD_ALL).order_by(func.lower(Project.title), Project.id)
+    return paginate(session, query, page=filters.page, page_size=PAGE_SIZE)
+
+
+def projects_of_partner(session: Session, partner_id: int, *, user: User | None) -> list[Project]:
+    query = _visible_to(select(Project).where(Project.partner_id == partner_id), user)
+    return list(session.exec(query.options(*LOAD_ALL).order_by(Project.title)))
+
+
+def count_by_status(session: Session) -> dict[str, int]:
+    rows = session.exec(select(Project.status, func.count()).group_by(Project.status))
+    return {status: count for status, count in rows}
+
+
+# Writing ------------------------------------------------------------------------------------
+
+
+def _check_partner(session: Session, partner_id: int, user: User) -> Partner:
+    partner = session.get(Partner, partner_id)
+    if partner is None:
+        raise Invalid("Choose the partner that runs this project.", errors={"partner_id": "Choose a partner from the list."})
+    if not user.is_coordinator and user.partner_id != partner_id:
+        raise Forbidden("You can only add projects for your own group.")
+    if partner.status == PartnerStatus.ARCHIVED:
+        raise Invalid("This partner is archived.", errors={"partner_id": "This partner is archived; restore it first."})
+    return partner
+
+
+def _check_locality(session: Session, locality_id: int) -> None:
+    if session.get(Locality, locality_id) is None:
+        raise Invalid("Choose a locality.", errors={"locality_id": "Choose a locality from the list."})
+
+
+def _champions(session: Session, ids: list[int]) -> list[int]:
+    unique = sorted(set(ids))
+    if not unique:
+        return []
+    found = session.exec(
+        select(User.id).where(col(User.id).in_(unique), User.role == Role.CHAMPION, User.is_active == True)  # noqa: E712
+    ).all()
+    if len(found) != len(unique):
+        raise Invalid("Choose champions from the list.", errors={"champion_ids": "Choose champions from the list."})
+    return unique
+
+
+def _coordinates(data: ProjectInput) -> tuple[float, float]:
+    if data.latitude is not None and data.longitude is not None:
+        return data.latitude, data.longitude
+    point = centroid(outward_code(data.postcode))
+    if point is None:
+        raise Invalid(
+            "We could not place this postcode on the map.",
+            errors={"postcode": "We could not find where this postcode is. Check it, or enter the latitude and longitude."},
+        )
+    return point
+
+
+def _apply(session: Session, project: Project, data: ProjectInput) -> None:
+    _check_locality(session, data.locality_id)
+    champion_ids = _champions(session, data.champion_ids)
+    project.latitude, project.longitude = _coordinates(data)
+    scalar = data.model_dump(exclude={"categories", "age_groups", "champion_ids", "latitude", "longitude"})
+    for key, value in scalar.items():
+        if key == "contact_email" or key == "contact_phone":
+            value = value or ""
+        setattr(project, key, value.value if hasattr(value, "value") else value)
+    _sync_links(project.category_links, [c.value for c in data.categories], "category", ProjectCategory)
+    _sync_links(project.age_group_links, [a.value for a in data.age_groups], "age_group", ProjectAgeGroup)
+    _sync_links(project.champion_links, champion_ids, "user_id", ProjectChampion)
+    project.updated_at = utcnow()
+
+
+def _sync_links(links: list, wanted: list, attr: str, model: type) -> None:  # type: ignore[type-arg]
+    """Make a link collection hold exactly `wanted`, keeping rows that stay (no delete-then-insert clash)."""
+    wanted_set = set(wanted)
+    for link in [link for link in links if getattr(link, attr) not in wanted_set]:
+        links.remove(link)
+    present = {getattr(link, attr) for link in links}
+    for value in dict.fromkeys(wanted):
+        if value not in present:
+            links.append(model(**{attr: value}))
+
+
+def create_project(session: Session, data: ProjectInput, *, by: User) -> Project:
+    if not (by.is_coordinator or by.role == Role.PARTNER):
+        raise Forbidden("Only partner groups and coordinators can add projects.")
+    _check_partner(session, data.partner_id, by)
+    project = Project(partner_id=data.partner_id, locality_id=data.locality_id, title=data.title, postcode="", latitude=0, longitude=0)
+    project.created_by_id = by.id
+    _apply(session, project, data)
+    session.add(project)
+    session.flush()
+    return project
+
+
+def update_project(session: Session, project: Project, data: ProjectInput, *, by: User) -> Project:
+    check_can_edit(by, project)
+    if data.partner_id != project.partner_id:
+        if not by.is_coordinator:
+            raise Forbidden("Only coordinators can move a project to another partner.")
+        _check_partner(session, data.partner_id, by)
+    if not by.is_coordinator and project.status in MONEY_LOCKED:
+        changed = [f for f in MONEY_FIELDS if getattr(data, f) != getattr(project, f)]
+        if changed:
+            raise Invalid(
+                "The funding for this project is agreed, so its money cannot be changed here.",
+                errors={f: "The funding is agreed. Ask a coordinator to change it." for f in changed},
+            )
+    if project.status in {ProjectStatus.COMPLETED, ProjectStatus.WITHDRAWN} and not by.is_coordinator:
+        raise Conflict(f"This project is {project.status_label.lower()}, so it can no longer be changed.")
+    _apply(session, project, data)
+    session.add(project)
+    session.flush()
+    return project
+
+
+def allowed_moves(project: Project, user: User | None) -> list[ProjectStatus]:
+    """The status changes this user may make now, in lifecycle order."""
+    if user is None or not can_edit(user, project):
+        return []
+    current = ProjectStatus(project.status)
+    moves = TRANSITIONS[current]
+    if not user.is_coordinator:
+        moves = frozenset(m for m in moves if (current, m) in PARTNER_TRANSITIONS)
+    return [s for s in ProjectStatus if s in moves]
+
+
+def change_status(session: Session, project: Project, new_status: ProjectStatus, *, by: User) -> Project:
+    check_can_edit(by, project)
+    current = ProjectStatus(project.status)
+    if new_status not in TRANSITIONS[current]:
+        raise Conflict(f"A project that is {current.value} cannot become {new_status.value}.")
+    if new_status not in allowed_moves(project, by):
+        raise Forbidden(f"Only a coordinator can mark a project as {new_status.value}.")
+    project.status = new_status.value
+    project.status_changed_at = utcnow()
+    session.add(project)
+    session.flush()
+    return project

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from litestar import Controller, Request, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlmodel import Session
 
 from creative_minds.auth import coordinator_only, login_required, require_user
@@ -41,14 +41,14 @@ class PartnerApiController(Controller):
         return PartnerOut.of(service.get_visible_partner(db_session, partner_id, require_user(request)))
 
     @post("/", name="api:partners:create", guards=[coordinator_only], sync_to_thread=True)
-    def create_partner(self, request: Request, db_session: NamedDependency[Session], data: PartnerInput) -> PartnerOut:
+    def create_partner(self, request: Request, db_session: NamedDependency[Session], data: JSONBody[PartnerInput]) -> PartnerOut:
         """Add an approved partner (coordinators only)."""
         partner = service.create_partner(db_session, data, by=require_user(request))
         return PartnerOut.of(service.get_partner(db_session, partner.id))
 
     @put("/{partner_id:int}", name="api:partners:update", sync_to_thread=True)
     def update_partner(
-        self, request: Request, db_session: NamedDependency[Session], partner_id: FromPath[int], data: PartnerInput
+        self, request: Request, db_session: NamedDependency[Session], partner_id: FromPath[int], data: JSONBody[PartnerInput]
     ) -> PartnerOut:
         """Replace a partner's details. A partner's own users may do this; only coordinators change the agreement."""
         user = require_user(request)

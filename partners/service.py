@@ -178,7 +178,7 @@ def register_partner(session: Session, data: Registration) -> tuple[User, Partne
     return user, partner
 
 
-def create_partner(session: Session, data: PartnerInput, *, by: User) -> Partner:
+def create_partner(session: Session, data: JSONBody[PartnerInput], *, by: User) -> Partner:
     """A coordinator adds a partner directly; it is approved straight away."""
     if not by.is_coordinator:
         raise Forbidden("Only coordinators can add partners directly. Groups register themselves.")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from litestar import Controller, Request, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlmodel import Session
 
 from creative_minds.auth import login_required, require_user
@@ -41,14 +41,14 @@ class ProjectApiController(Controller):
         return ProjectOut.of(service.get_visible_project(db_session, project_id, require_user(request)))
 
     @post("/", name="api:projects:create", sync_to_thread=True)
-    def create_project(self, request: Request, db_session: NamedDependency[Session], data: ProjectInput) -> ProjectOut:
+    def create_project(self, request: Request, db_session: NamedDependency[Session], data: JSONBody[ProjectInput]) -> ProjectOut:
         """Add a project (as a draft). Partner users may only add projects for their own partner."""
         project = service.create_project(db_session, data, by=require_user(request))
         return ProjectOut.of(service.get_project(db_session, project.id))
 
     @put("/{project_id:int}", name="api:projects:update", sync_to_thread=True)
     def update_project(
-        self, request: Request, db_session: NamedDependency[Session], project_id: FromPath[int], data: ProjectInput
+        self, request: Request, db_session: NamedDependency[Session], project_id: FromPath[int], data: JSONBody[ProjectInput]
     ) -> ProjectOut:
         user = require_user(request)
         project = service.get_project(db_session, project_id)
@@ -57,7 +57,7 @@ class ProjectApiController(Controller):
 
     @post("/{project_id:int}/status", name="api:projects:status", sync_to_thread=True, status_code=200)
     def change_status(
-        self, request: Request, db_session: NamedDependency[Session], project_id: FromPath[int], data: StatusChange
+        self, request: Request, db_session: NamedDependency[Session], project_id: FromPath[int], data: JSONBody[StatusChange]
     ) -> ProjectOut:
         """Move a project along its lifecycle; invalid moves get 409, moves reserved for coordinators 403."""
         user = require_user(request)

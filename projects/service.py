@@ -164,7 +164,7 @@ def _champions(session: Session, ids: list[int]) -> list[int]:
     return unique
 
 
-def _coordinates(data: ProjectInput) -> tuple[float, float]:
+def _coordinates(data: JSONBody[ProjectInput]) -> tuple[float, float]:
     if data.latitude is not None and data.longitude is not None:
         return data.latitude, data.longitude
     point = centroid(outward_code(data.postcode))
@@ -176,7 +176,7 @@ def _coordinates(data: ProjectInput) -> tuple[float, float]:
     return point
 
 
-def _apply(session: Session, project: Project, data: ProjectInput) -> None:
+def _apply(session: Session, project: Project, data: JSONBody[ProjectInput]) -> None:
     _check_locality(session, data.locality_id)
     champion_ids = _champions(session, data.champion_ids)
     project.latitude, project.longitude = _coordinates(data)
@@ -202,7 +202,7 @@ def _sync_links(links: list, wanted: list, attr: str, model: type) -> None:  # t
             links.append(model(**{attr: value}))
 
 
-def create_project(session: Session, data: ProjectInput, *, by: User) -> Project:
+def create_project(session: Session, data: JSONBody[ProjectInput], *, by: User) -> Project:
     if not (by.is_coordinator or by.role == Role.PARTNER):
         raise Forbidden("Only partner groups and coordinators can add projects.")
     _check_partner(session, data.partner_id, by)
@@ -214,7 +214,7 @@ def create_project(session: Session, data: ProjectInput, *, by: User) -> Project
     return project
 
 
-def update_project(session: Session, project: Project, data: ProjectInput, *, by: User) -> Project:
+def update_project(session: Session, project: Project, data: JSONBody[ProjectInput], *, by: User) -> Project:
     check_can_edit(by, project)
     if data.partner_id != project.partner_id:
         if not by.is_coordinator:

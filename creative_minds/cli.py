@@ -1,0 +1,154 @@
+"""Command line: creative-minds serve | db upgrade | db check | demo | create-user."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from creative_minds import REPO_DIR
+from creative_minds.accounts.models import Role
+from creative_minds.settings import Settings
+
+
+def alembic_config(settings: Settings):  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    config = Config(str(REPO_DIR / "alembic.ini"))
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    return config
+
+
+def run_alembic(settings: Settings, action: str) -> None:
+    """Run an Alembic command on the configured database ('upgrade' or 'check')."""
+    from alembic import command
+
+    from creative_minds.db import make_engine
+
+    config = alembic_config(settings)
+    config.attributes["skip_logging"] = True
+    engine = make_engine(settings)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        if action == "upgrade":
+            command.upgrade(config, "head")
+        elif action == "check":
+            command.check(config)
+        else:  # pragma: no cover - guarded by click choices
+            raise ValueError(action)
+    engine.dispose()
+
+
+@click.group()
+def main() -> None:
+    """Creative Minds network manager."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+@click.option("--reload", is_flag=True, help="Restart when code changes (development).")
+def serve(host: str, port: int, workers: int, reload: bool) -> None:
+    """Serve the web app."""
+    import uvicorn
+
+    uvicorn.run(
+        "creative_minds.app:create_app", factory=True, host=host, port=port, workers=workers, reload=reload,
+        proxy_headers=True, log_level="info",
+    )
+
+
+@main.group()
+def db() -> None:
+    """Database schema (Alembic migrations)."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create or update the database tables to the latest version."""
+    settings = Settings.from_env()
+    run_alembic(settings, "upgrade")
+    click.echo(f"Database is up to date: {settings.database_url}")
+
+
+@db.command("check")
+def db_check() -> None:
+    """Fail if the models and the migrations differ."""
+    run_alembic(Settings.from_env(), "check")
+    click.echo("No differences between the models and the migrations.")
+
+
+@main.command()
+@click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) when the database already has partners.")
+@click.option("--partners", default=130, show_default=True, type=click.IntRange(1, 5000))
+@click.option("--projects", default=1100, show_default=True, type=click.IntRange(0, 100_000))
+def demo(if_empty: bool, partners: int, projects: int) -> None:
+    """Load a fictional network: partners, projects and a login for every role."""
+    from creative_minds.db import import_models, make_engine, session_scope
+    from creative_minds.demo import DEMO_PASSWORD, has_data, load_demo
+
+    import_models()
+    settings = Settings.from_env()
+    engine = make_engine(settings)
+    with session_scope(engine) as session:
+        if has_data(session):
+            if if_empty:
+                click.echo("Demo data is already loaded.")
+                _print_logins(None, DEMO_PASSWORD)
+                return
+            click.echo("The database already has partners; demo data is only loaded into an empty database.", err=True)
+            sys.exit(1)
+        logins = load_demo(session, partners=partners, projects=projects)
+    click.echo(f"Loaded {partners} partners and {projects} projects.")
+    _print_logins(logins, DEMO_PASSWORD)
+
+
+def _print_logins(logins, password: str) -> None:  # type: ignore[no-untyped-def]
+    click.echo(f"\nDemo sign-ins (every demo account's password is: {password})")
+    if logins is None:
+        click.echo("  coordinator@example.org, member.kirklees@example.org, champion1@example.org,")
+        click.echo("  reporter@example.org, group@example.org (see the README for the full list)")
+        return
+    for login in logins:
+        click.echo(f"  {login.email:34} {login.role:20} {login.note}")
+
+
+@main.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", "full_name", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--locality", "locality_slug", default=None, help="Locality slug, for collective members and champions.")
+@click.option("--partner-id", type=int, default=None, help="Partner number, for partner users.")
+@click.password_option(help="At least 10 characters (asked for when not given).")
+def create_user_command(email: str, full_name: str, role: str, locality_slug: str | None, partner_id: int | None, password: str) -> None:
+    """Create an account (for example the first coordinator)."""
+    from creative_minds.accounts.service import create_user
+    from creative_minds.db import import_models, make_engine, session_scope
+    from creative_minds.exceptions import Invalid
+    from creative_minds.localities import get_locality_by_slug
+
+    import_models()
+    engine = make_engine(Settings.from_env())
+    try:
+        with session_scope(engine) as session:
+            locality_id = None
+            if locality_slug:
+                locality = get_locality_by_slug(session, locality_slug)
+                if locality is None:
+                    raise click.BadParameter(f"unknown locality {locality_slug!r}", param_hint="--locality")
+                locality_id = locality.id
+            user = create_user(
+                session, email=email, full_name=full_name, password=password, role=Role(role),
+                locality_id=locality_id, partner_id=partner_id,
+            )
+            click.echo(f"Created {user.email} ({Role(role).label}).")
+    except Invalid as exc:
+        for field, message in exc.errors.items():
+            click.echo(f"{field}: {message}", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,143 @@
+"""Test set-up: every database test runs on SQLite and on PostgreSQL.
+
+PostgreSQL must be reachable (127.0.0.1:5432, database `test`, trust auth, or CM_TEST_POSTGRES_URL).
+If it is not, the PostgreSQL half of the suite errors loudly instead of being skipped.
+A developer may run SQLite only with CM_TEST_DATABASES=sqlite, but CI never sets it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+from sqlalchemy import Engine, text
+from sqlmodel import Session
+
+from creative_minds.app import create_app
+from creative_minds.cli import run_alembic
+from creative_minds.db import all_metadata, make_engine
+from creative_minds.settings import Settings
+
+POSTGRES_URL = os.environ.get("CM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+DATABASES = [d.strip() for d in os.environ.get("CM_TEST_DATABASES", "sqlite,postgresql").split(",") if d.strip()]
+KEEP = {"locality", "app_secret", "alembic_version"}
+TEST_SECRET = "test-secret-key-" + "x" * 32
+
+
+def _postgres_settings(schema: str) -> Settings:
+    return Settings(database_url=POSTGRES_URL, database_schema=schema, secret_key=TEST_SECRET, login_attempts_per_minute=10_000)
+
+
+@pytest.fixture(scope="session", params=DATABASES)
+def settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """A fresh, migrated database: a temporary SQLite file, or a private PostgreSQL schema."""
+    kind = request.param
+    if kind == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "test.db"
+        settings = Settings(database_url=f"sqlite:///{path}", secret_key=TEST_SECRET, login_attempts_per_minute=10_000)
+        run_alembic(settings, "upgrade")
+        yield settings
+        return
+    if kind != "postgresql":
+        raise pytest.UsageError(f"Unknown test database {kind!r}; use sqlite and/or postgresql.")
+    schema = f"cm_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(Settings(database_url=POSTGRES_URL))
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as exc:  # noqa: BLE001 - report any connection failure loudly
+        pytest.fail(
+            f"PostgreSQL is unreachable at {POSTGRES_URL}: {exc}. The suite must pass on PostgreSQL too. "
+            "Start it, or (locally only) run with CM_TEST_DATABASES=sqlite.",
+            pytrace=False,
+        )
+    settings = _postgres_settings(schema)
+    try:
+        run_alembic(settings, "upgrade")
+        yield settings
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings) -> Iterator[Litestar]:
+    application = create_app(settings)
+    yield application
+    application.state.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine(app: Litestar) -> Engine:
+    return app.state.engine
+
+
+def _wipe(engine: Engine) -> None:
+    tables = [t for md in all_metadata() for t in reversed(md.sorted_tables) if t.name not in KEEP]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Each database test starts from an empty network (the four localities stay)."""
+    if "engine" not in request.fixturenames:
+        yield
+        return
+    engine = request.getfixturevalue("engine")
+    _wipe(engine)
+    yield
+
+
+@pytest.fixture
+def db(engine: Engine) -> Iterator[Session]:
+    """A session for arranging data and calling services directly; commit to make data visible to the app."""
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+        session.rollback()
+
+
+@pytest.fixture
+def client(app: Litestar, engine: Engine) -> Iterator[TestClient]:
+    with TestClient(app=app, base_url="http://testserver.local") as test_client:
+        yield test_client
+
+
+# Per-database counts in the summary, so both runs are visible. -------------------------------
+
+_RESULTS: Counter[tuple[str, str]] = Counter()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+        match = re.search(r"\[(sqlite|postgresql)\b", report.nodeid)
+        database = match.group(1) if match else "no database"
+        _RESULTS[(database, report.outcome)] += 1
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
+    if not _RESULTS:
+        return
+    terminalreporter.section("results per database")
+    for database in ("sqlite", "postgresql", "no database"):
+        counts = {outcome: n for (db_name, outcome), n in _RESULTS.items() if db_name == database}
+        if counts:
+            summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
+            terminalreporter.write_line(f"{database:12} {summary}")
+    missing = [d for d in ("sqlite", "postgresql") if not any(k[0] == d for k in _RESULTS)]
+    if missing and os.environ.get("CI"):
+        terminalreporter.write_line(f"WARNING: no tests ran on {', '.join(missing)}", red=True)
+
+

@@ -21,6 +21,7 @@ from creative_minds.errors import EXCEPTION_HANDLERS
 from creative_minds.keys import ensure_secret_key
 from creative_minds.settings import Settings
 from creative_minds.store import make_store
+from creative_minds.transactions import TransactionMiddleware
 from creative_minds.web import make_template_config
 
 PUBLIC_PATHS = ["/static", "/schema"]
@@ -44,7 +45,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     db_config = SQLAlchemySyncConfig(
         engine_instance=engine,
         session_maker=make_session_maker(engine),
-        before_send_handler="autocommit",
+        # Commits happen in TransactionMiddleware; the plugin only closes the session.
         create_all=False,
     )
     secret = ensure_secret_key(engine, settings)
@@ -86,7 +87,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             HTMXPlugin(),
             FlashPlugin(config=FlashConfig(template_config=template_config)),
         ],
-        middleware=[session_config.middleware, DefineMiddleware(SessionUserMiddleware, exclude=PUBLIC_PATHS)],
+        # Outermost first. The transaction commits before the session is stored (see transactions.py).
+        middleware=[
+            session_config.middleware,
+            DefineMiddleware(SessionUserMiddleware, exclude=PUBLIC_PATHS),
+            DefineMiddleware(TransactionMiddleware, session_scope_key=db_config.session_scope_key),
+        ],
         csrf_config=CSRFConfig(secret=secret, cookie_secure=settings.secure_cookies, cookie_samesite="lax"),
         template_config=template_config,
         stores=stores,

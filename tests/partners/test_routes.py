@@ -1,0 +1,223 @@
+"""Partner pages: registration, list and search with htmx, detail, edit, approve, archive, access."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import func, select
+
+from creative_minds.accounts.models import Role, User
+from partners.models import Partner
+from tests.utils import PASSWORD, field_error, locality_id, login, make_partner, make_user, post_form
+
+
+def form(db, **changes):
+    data = {
+        "name": "Marsden Makers",
+        "kind": "community_group",
+        "locality_ids": [str(locality_id(db))],
+        "contact_name": "Jo Bloggs",
+        "contact_email": "jo@example.org",
+        "address": "2 Station Road, Marsden",
+        "postcode": "hd7 6aa",
+        "bank_account_status": "none",
+        "mhfa_trained_staff": "2",
+    }
+    data.update(changes)
+    return data
+
+
+def registration(db, **changes):
+    return form(db, full_name="Jo Bloggs", email="jo@marsden.example.org", password=PASSWORD, password_confirm=PASSWORD, **changes)
+
+
+def partner_count(db) -> int:
+    return db.exec(select(func.count()).select_from(Partner)).one()
+
+
+class TestRegisterPage:
+    def test_group_registers_and_is_signed_in(self, client, db):
+        response = post_form(client, "/register", registration(db))
+        assert response.status_code == 303
+        page = client.get(response.headers["location"])
+        assert "Marsden Makers" in page.text
+        assert "waiting for a coordinator to approve" in page.text
+        partner = db.exec(select(Partner)).one()
+        assert partner.postcode == "HD7 6AA"
+
+    @pytest.mark.parametrize(
+        ("field", "value", "message"),
+        [
+            ("postcode", "HD7", "not a full UK postcode"),
+            ("postcode", "12345", "not a full UK postcode"),
+            ("name", "x" * 201, "200 characters or fewer"),
+            ("contact_email", "jo-at-example", "Enter an email address"),
+            ("charity_number", "12", "charity number"),
+            ("mhfa_trained_staff", "lots", "whole number"),
+            ("mhfa_trained_staff", "-1", "0 or more"),
+            ("website", "not a website", "web address"),
+            ("insurance_expires_on", "31/02/2027", "Enter a date"),
+        ],
+    )
+    def test_bad_input_shows_the_form_again_with_the_error_and_saves_nothing(self, client, db, field, value, message):
+        response = post_form(client, "/register", registration(db, **{field: value}))
+        assert response.status_code == 422
+        assert message in (field_error(response.text, field) or "")
+        assert 'value="Jo Bloggs"' in response.text  # what was typed is kept
+        assert 'value="' + PASSWORD not in response.text  # passwords are never echoed back
+        assert partner_count(db) == 0
+        assert db.exec(select(func.count()).select_from(User)).one() == 0
+
+    def test_no_locality_chosen(self, client, db):
+        data = registration(db)
+        del data["locality_ids"]
+        response = post_form(client, "/register", data)
+        assert response.status_code == 422
+        assert field_error(response.text, "locality_ids") == "Choose at least one."
+
+    def test_unknown_locality_id(self, client, db):
+        response = post_form(client, "/register", registration(db, locality_ids=["999"]))
+        assert response.status_code == 422
+        assert partner_count(db) == 0
+
+    def test_script_in_a_name_is_shown_as_text(self, client, db):
+        response = post_form(client, "/register", registration(db, name="<script>alert('x')</script> Group"))
+        page = client.get(response.headers["location"])
+        assert "<script>alert" not in page.text
+        assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; Group" in page.text
+
+
+class TestListPage:
+    def test_search_and_filters(self, client, db):
+        coordinator = make_user(db)
+        make_partner(db, coordinator, name="Halifax Choir", locality_ids=[locality_id(db, "calderdale")])
+        make_partner(db, coordinator, name="Batley Boxing", kind="sports_club")
+        login(client, make_user(db, Role.CHAMPION).email)
+        page = client.get("/partners", params={"locality": "calderdale"})
+        assert "Halifax Choir" in page.text and "Batley Boxing" not in page.text
+        assert "<h1>Partner groups</h1>" in page.text
+
+    def test_htmx_request_gets_only_the_results(self, client, db):
+        coordinator = make_user(db)
+        make_partner(db, coordinator, name="Halifax Choir")
+        make_partner(db, coordinator, name="Batley Boxing", kind="sports_club")
+        login(client, coordinator.email)
+        fragment = client.get("/partners", params={"q": "box"}, headers={"HX-Request": "true"})
+        assert fragment.status_code == 200
+        assert "<html" not in fragment.text and "<h1>" not in fragment.text
+        assert "Batley Boxing" in fragment.text and "Halifax Choir" not in fragment.text
+        assert "<strong>1</strong> partner found" in fragment.text
+
+    def test_bad_page_number_is_a_clear_400(self, client, db):
+        login(client, make_user(db).email)
+        response = client.get("/partners", params={"page": "abc"})
+        assert response.status_code == 400
+
+    def test_page_past_the_end_shows_the_last_page(self, client, db):
+        login(client, make_user(db).email)
+        make_partner(db)
+        assert "Holmfirth Knit and Natter" in client.get("/partners", params={"page": "99"}).text
+
+
+class TestDetailAndEdit:
+    def test_unknown_partner_is_404(self, client, db):
+        login(client, make_user(db).email)
+        response = client.get("/partners/4242")
+        assert response.status_code == 404
+        assert "no partner number 4242" in response.text
+
+    def test_partner_user_edits_its_own_group(self, client, db):
+        partner = make_partner(db)
+        user = make_user(db, Role.PARTNER, partner_id=partner.id)
+        login(client, user.email)
+        response = post_form(client, f"/partners/{partner.id}/edit", form(db, name="Holmfirth Knitters", agreement_status="none"))
+        assert response.status_code == 303
+        db.refresh(partner)
+        assert partner.name == "Holmfirth Knitters"
+        # The agreement belongs to coordinators: the group's own edit leaves it alone.
+        assert partner.agreement_status == "signed"
+
+    def test_bad_edit_keeps_the_saved_record(self, client, db):
+        partner = make_partner(db)
+        login(client, make_user(db, Role.PARTNER, partner_id=partner.id).email)
+        response = post_form(client, f"/partners/{partner.id}/edit", form(db, name="New Name", postcode="nonsense"))
+        assert response.status_code == 422
+        db.refresh(partner)
+        assert (partner.name, partner.postcode) == ("Holmfirth Knit and Natter", "HD9 7AB")
+
+    def test_coordinator_records_the_agreement(self, client, db):
+        coordinator = make_user(db)
+        partner = make_partner(db, coordinator, agreement_status="none", agreement_signed_on="")
+        login(client, coordinator.email)
+        response = post_form(
+            client, f"/partners/{partner.id}/edit",
+            form(db, agreement_status="signed", agreement_signed_on="01/04/2025"),
+        )
+        assert response.status_code == 303
+        db.refresh(partner)
+        assert partner.is_preferred_supplier and partner.agreement_signed_on.isoformat() == "2025-04-01"
+
+    def test_coordinator_approves_and_archives(self, client, db):
+        coordinator = make_user(db)
+        post_form(client, "/register", registration(db))
+        partner = db.exec(select(Partner)).one()
+        client.cookies.clear()
+        login(client, coordinator.email)
+        assert post_form(client, f"/partners/{partner.id}/approve", {}).status_code == 303
+        db.refresh(partner)
+        assert partner.status == "approved"
+        assert post_form(client, f"/partners/{partner.id}/archive", {}).status_code == 303
+        db.refresh(partner)
+        assert partner.status == "archived"
+        again = post_form(client, f"/partners/{partner.id}/archive", {})
+        assert again.status_code == 409 and "already archived" in again.text
+
+
+class TestWriteAccess:
+    """Every partner write route refuses people without the right role or ownership."""
+
+    @pytest.fixture
+    def setup(self, db):
+        coordinator = make_user(db)
+        own = make_partner(db, coordinator, name="Own Group")
+        other = make_partner(db, coordinator, name="Other Group")
+        return {
+            "own": own,
+            "other": other,
+            "partner_user": make_user(db, Role.PARTNER, partner_id=own.id),
+            "champion": make_user(db, Role.CHAMPION),
+            "member": make_user(db, Role.COLLECTIVE_MEMBER, locality_id=locality_id(db)),
+            "reporter": make_user(db, Role.REPORTER),
+        }
+
+    @pytest.mark.parametrize("who", ["partner_user", "champion", "member", "reporter"])
+    @pytest.mark.parametrize("route", ["edit", "approve", "archive"])
+    def test_other_partners_cannot_be_changed(self, client, db, setup, who, route):
+        login(client, setup[who].email)
+        target = setup["other"]
+        response = post_form(client, f"/partners/{target.id}/{route}", form(db))
+        assert response.status_code == 403
+        db.refresh(target)
+        assert (target.name, target.status) == ("Other Group", "approved")
+
+    @pytest.mark.parametrize("route", ["approve", "archive"])
+    def test_partner_user_cannot_approve_or_archive_its_own_group(self, client, db, setup, route):
+        login(client, setup["partner_user"].email)
+        assert post_form(client, f"/partners/{setup['own'].id}/{route}", {}).status_code == 403
+
+    @pytest.mark.parametrize("who", ["partner_user", "champion", "member", "reporter"])
+    def test_only_coordinators_add_partners_directly(self, client, db, setup, who):
+        login(client, setup[who].email)
+        before = partner_count(db)
+        assert post_form(client, "/partners/new", form(db)).status_code == 403
+        assert client.get("/partners/new").status_code == 403
+        assert partner_count(db) == before
+
+    def test_signed_out_people_are_sent_to_sign_in(self, client, db, setup):
+        response = post_form(client, f"/partners/{setup['own'].id}/edit", form(db))
+        assert response.status_code == 303 and response.headers["location"].startswith("/login")
+
+    def test_coordinator_adds_a_partner(self, client, db, setup):
+        login(client, User.model_validate(db.exec(select(User).where(User.role == "coordinator")).one()).email)
+        response = post_form(client, "/partners/new", form(db, name="Added Group", agreement_status="none"))
+        assert response.status_code == 303
+        assert db.exec(select(Partner).where(Partner.name == "Added Group")).one().status == "approved"

@@ -61,16 +61,26 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
         message = "You do not have access to this."
     if status == 403 and "CSRF" in message:
         message = "This form has expired or was sent from elsewhere. Go back, reload the page and try again."
-    errors = None
-    extra = getattr(exc, "extra", None)
-    if status == 400 and extra:
-        errors = {"fields": extra}
+    errors = _validation_errors(getattr(exc, "extra", None)) if status == 400 else None
+    if errors:
+        message = "Some values are not valid. See errors for each field."
     if status == 429:
         message = "Too many attempts in a short time. Wait a minute, then try again."
     response = _respond(request, status, message, errors)
     if exc.headers:
         response.headers.update(exc.headers)
     return response
+
+
+def _validation_errors(extra: Any) -> dict[str, str] | None:
+    """Litestar lists validation problems as [{key, message, source}]; give one message per field."""
+    if not isinstance(extra, list):
+        return None
+    errors: dict[str, str] = {}
+    for item in extra:
+        if isinstance(item, dict) and item.get("key"):
+            errors.setdefault(str(item["key"]), str(item.get("message", "")).removeprefix("Value error, "))
+    return errors or None
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Response:

@@ -162,7 +162,10 @@ def form_values(
             items = value if isinstance(value, list) else [value]
             values[key] = [v for v in items if str(v).strip()]
         else:
-            values[key] = _first(value)
+            single = _first(value)
+            if isinstance(single, str) and not single.strip():
+                continue  # a blank field means "not given": the model's default applies
+            values[key] = single
     for key in list_names:
         values.setdefault(key, [])
     for key in box_names:

@@ -1,0 +1,44 @@
+"""The demo network: big enough to feel alive, spread over the four localities, every role can sign in."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlmodel import func, select
+
+from creative_minds.accounts.models import Role, User
+from creative_minds.demo import DEMO_PASSWORD, has_data, load_demo
+from creative_minds.geo import haversine_km
+from creative_minds.localities import LOCALITIES, Locality
+from partners.models import Partner
+from projects.models import Project
+from tests.utils import login
+
+
+def test_demo_network(db, client):
+    logins = load_demo(db)
+    db.commit()
+    assert has_data(db)
+    assert db.exec(select(func.count()).select_from(Partner)).one() >= 120
+    assert db.exec(select(func.count()).select_from(Project)).one() >= 1000
+
+    localities = {loc.id: loc for loc in db.exec(select(Locality))}
+    outcodes = {facts.slug: set(facts.outcodes) | {"S63"} for facts in LOCALITIES}
+    per_locality = Counter()
+    for project in db.exec(select(Project)):
+        locality = localities[project.locality_id]
+        per_locality[locality.slug] += 1
+        # Coordinates sit inside the project's own locality: near its centre and in one of its districts.
+        assert haversine_km(project.latitude, project.longitude, locality.latitude, locality.longitude) < 25
+        assert project.postcode.split(" ")[0] in outcodes[locality.slug], project.postcode
+        assert project.requested_pence + project.match_pence <= project.total_cost_pence
+    assert set(per_locality) == {"barnsley", "calderdale", "kirklees", "wakefield"}
+    assert min(per_locality.values()) >= 200
+
+    roles = Counter(u.role for u in db.exec(select(User)))
+    assert all(roles[r.value] >= 1 for r in Role)
+    # Every documented login works with the documented password.
+    for demo_login in logins[:3] + [next(x for x in logins if x.email == "group@example.org")]:
+        client.cookies.clear()
+        login(client, demo_login.email, DEMO_PASSWORD)
+    assert "Your projects" in client.get("/").text

@@ -64,3 +64,4 @@ def import_models() -> None:
     import creative_minds.accounts.models  # noqa: F401
     import partners.models  # noqa: F401
     import projects.models  # noqa: F401
+    import collectives.models  # noqa: F401

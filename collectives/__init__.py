@@ -1,0 +1,1 @@
+"""Locality collectives decide funding: funds, rounds, applications, voting, allocation, ledger."""

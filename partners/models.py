@@ -7,6 +7,7 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlmodel import Field, Relationship, SQLModel
 
+import creative_minds.localities  # noqa: F401  (relationship target must be mapped too)
 from creative_minds.timeutil import today, utcnow
 
 

@@ -6,6 +6,9 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field, Relationship, SQLModel
 
+import creative_minds.accounts.models  # noqa: F401  (relationship targets must be mapped too)
+import creative_minds.localities  # noqa: F401
+import partners.models  # noqa: F401
 from creative_minds.timeutil import utcnow
 
 

@@ -34,6 +34,10 @@ def _is_form_post(request) -> bool:  # type: ignore[no-untyped-def]
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     import_models()
+    from collectives.applications_controller import ApplicationsController
+    from collectives.controller import CollectivesController, JoinController
+    from collectives.funds_controller import FundsController
+    from collectives.rounds_controller import RoundsController
     from creative_minds.accounts.controller import AccountController, LoginController
     from creative_minds.home import HomeController
     from partners.api import PartnerApiController
@@ -65,7 +69,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # Sign-in and registration sit on their own router so only they are rate-limited.
     throttled = Router(
         path="/",
-        route_handlers=[LoginController, RegistrationController],
+        route_handlers=[LoginController, RegistrationController, JoinController],
         middleware=[rate_limit.middleware],
     )
     stores = StoreRegistry(
@@ -80,6 +84,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PartnerApiController,
             ProjectController,
             ProjectApiController,
+            CollectivesController,
+            RoundsController,
+            ApplicationsController,
+            FundsController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
         plugins=[

@@ -289,4 +289,9 @@ def load_demo(session: Session, *, partners: int = 130, projects: int = 1100, se
             project.champion_links = [ProjectChampion(user_id=rng.choice(champions).id)]
         session.add(project)
     session.flush()
+
+    from collectives.demo import load as load_collectives
+
+    for email, role, note in load_collectives(session, coordinator=coordinator, password_hash=password_hash, rng=rng):
+        logins.append(DemoLogin(email, role, note))
     return logins

@@ -1,0 +1,136 @@
+"""Demo funding: a £200,000 fund, a collective in each locality, and rounds at different stages."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+from sqlmodel import Session, col, select
+
+from collectives import applications, decisions, funds, ledger, membership, rounds, voting
+from collectives.forms import EligibilityInput, FundInput, RoundInput
+from collectives.models import Application, ApplicationStatus, Constituency, Phase, Rule
+from creative_minds.accounts.models import Role, User
+from creative_minds.localities import Locality
+from creative_minds.timeutil import today, utcnow
+from partners.models import Partner, PartnerStatus
+from projects.models import Project, ProjectStatus
+
+CONSTITUENCY_MIX = [Constituency.LIVED_EXPERIENCE] * 3 + [Constituency.CARER, Constituency.CARER, Constituency.TRUST_STAFF, Constituency.COMMUNITY_REP]
+PLANS = {  # locality slug -> (stage the demo round reaches, number of applications)
+    "kirklees": (Phase.VOTING, 12),
+    "calderdale": (Phase.OPEN, 6),
+    "wakefield": (Phase.CLOSED, 10),
+    "barnsley": (Phase.ELIGIBILITY, 8),
+}
+NEEDS = [
+    "Lots of people leaving the ward's mental health services tell us there is nothing to go on to locally.",
+    "Young people on the CAMHS waiting list have nowhere to meet others while they wait.",
+    "Older men in the valley are isolated; the nearest group like this is two buses away.",
+    "Carers asked for something they can come to with the person they care for.",
+    "People in recovery asked for an evening session they can get to after work.",
+]
+
+
+def load(session: Session, *, coordinator: User, password_hash: str, rng: random.Random) -> list[tuple[str, str, str]]:
+    """Returns (email, role label, note) for the extra demo logins."""
+    localities = {loc.slug: loc for loc in session.exec(select(Locality))}
+    fund = funds.create_fund(
+        session,
+        FundInput(name="Trust match fund 2026–27", total_pence=200_000_00, starts_on=date(2026, 4, 1), ends_on=date(2027, 3, 31),
+                  shares={loc.id: 50_000_00 for loc in localities.values()}),
+        by=coordinator,
+    )
+    logins: list[tuple[str, str, str]] = []
+    for slug, locality in localities.items():
+        members = _members(session, locality, password_hash, logins)
+        share = next(s for s in fund.shares if s.locality_id == locality.id)
+        stage, count = PLANS[slug]
+        round_ = rounds.create_round(
+            session,
+            RoundInput(share_id=share.id, name=f"{locality.name} autumn round", budget_pence=30_000_00,
+                       description=f"Creative and sports projects for people leaving services in {locality.name}.",
+                       applications_close_on=today() + timedelta(days=10 if stage == Phase.OPEN else -5),
+                       voting_closes_on=today() + timedelta(days=20), rule=Rule.MES, quorum_min_voters=4),
+            by=coordinator,
+        )
+        _applications(session, round_, locality, count, rng)
+        if stage == Phase.OPEN:
+            continue
+        rounds.advance_phase(session, round_, by=coordinator)
+        if stage == Phase.ELIGIBILITY:
+            continue
+        _eligibility(session, round_, coordinator, rng)
+        rounds.advance_phase(session, round_, by=coordinator)
+        eligible = applications.applications_in(session, round_.id, statuses=[ApplicationStatus.ELIGIBLE])
+        voters = members[:5] if stage == Phase.VOTING else members
+        for member in voters:
+            liked = rng.sample(eligible, k=max(1, len(eligible) // 2))
+            voting.cast_ballot(session, round_, [a.id for a in liked], by=member)
+        if stage == Phase.VOTING:
+            continue
+        rounds.advance_phase(session, round_, by=coordinator)
+        decision = decisions.confirm_decision(session, round_.id, Rule.MES, by=coordinator)
+        rounds.advance_phase(session, round_, by=coordinator)
+        funded = [line for line in decision.lines if line.outcome == "funded"]
+        for line in funded[:3]:
+            ledger.record_payment(session, line.application_id, line.amount_pence // 2, "First instalment", by=coordinator)
+    return logins
+
+
+def _members(session: Session, locality: Locality, password_hash: str, logins: list) -> list[User]:
+    existing = session.exec(select(User).where(User.email == f"member.{locality.slug}@example.org")).one()
+    people = [existing]
+    for n in range(2, 8):
+        user = User(email=f"member{n}.{locality.slug}@example.org", full_name=f"{locality.name} Member {n}", password_hash=password_hash,
+                    role=Role.COLLECTIVE_MEMBER.value, locality_id=locality.id)
+        session.add(user)
+        people.append(user)
+    session.flush()
+    for user, constituency in zip(people, CONSTITUENCY_MIX):
+        membership.admit_directly(session, user, locality.id, constituency)
+    logins.append((f"member2.{locality.slug}@example.org … member7.{locality.slug}@example.org", "Collective member", f"more {locality.name} members"))
+    return people
+
+
+def _applications(session: Session, round_, locality: Locality, count: int, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
+    candidates = list(session.exec(
+        select(Project).join(Partner, Partner.id == Project.partner_id).where(
+            Project.locality_id == locality.id, Partner.status == PartnerStatus.APPROVED,
+            col(Project.status).in_([ProjectStatus.DRAFT.value, ProjectStatus.SUBMITTED.value]),
+        ).order_by(Project.id)
+    ))
+    # The demo's "group@example.org" partner applies in Kirklees so its login shows an application.
+    group = session.exec(select(User).where(User.email == "group@example.org")).first()
+    chosen = [p for p in candidates if group is not None and p.partner_id == group.partner_id][:1]
+    chosen += [p for p in candidates if p not in chosen][: count - len(chosen)]
+    seen_partners: set[int] = set()
+    for project in chosen:
+        if project.partner_id in seen_partners:
+            continue
+        seen_partners.add(project.partner_id)
+        amount = max(1_000_00, min(project.requested_pence, 8_000_00))
+        session.add(Application(
+            round_id=round_.id, project_id=project.id, partner_id=project.partner_id, amount_pence=amount,
+            match_pence=max(project.match_pence, amount // 3), local_need=rng.choice(NEEDS),
+            submitted_by_id=round_.created_by_id, submitted_at=utcnow() - timedelta(days=rng.randint(3, 25)),
+        ))
+        project.status = ProjectStatus.SUBMITTED.value
+        session.add(project)
+    session.flush()
+
+
+def _eligibility(session: Session, round_, coordinator: User, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
+    for application in applications.applications_in(session, round_.id, statuses=[ApplicationStatus.SUBMITTED]):
+        problems = applications.application_problems(application)
+        if problems:
+            data = EligibilityInput(eligible=False, reasons=problems)
+        else:
+            data = EligibilityInput(eligible=True)
+        applications.decide_eligibility(session, application, data, by=coordinator)
+    if not applications.applications_in(session, round_.id, statuses=[ApplicationStatus.ELIGIBLE]):
+        first = applications.applications_in(session, round_.id)[0]
+        first.status = ApplicationStatus.SUBMITTED.value
+        applications.decide_eligibility(session, first, EligibilityInput(eligible=True, note="Record updated since"), by=coordinator)
+
+

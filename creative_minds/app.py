@@ -34,6 +34,7 @@ def _is_form_post(request) -> bool:  # type: ignore[no-untyped-def]
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     import_models()
+    from activities.controller import ActivitiesController
     from collectives.applications_controller import ApplicationsController
     from collectives.controller import CollectivesController, JoinController
     from collectives.funds_controller import FundsController
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ProjectController,
             ProjectApiController,
             CollectivesController,
+            ActivitiesController,
             RoundsController,
             ApplicationsController,
             FundsController,

@@ -13,6 +13,8 @@ import pytest
 import uvicorn
 from litestar import Litestar
 
+from tests.fixtures_activities import activities  # noqa: F401  (browser tests use it)
+
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(tempfile.gettempdir()) / "cm-browser-failures"
 CHROMIUM_ARGS = [
@@ -60,14 +62,16 @@ def page(request, browser, live_server, engine):  # type: ignore[no-untyped-def]
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("requestfailed", lambda req: errors.append(f"request failed: {req.url}"))
+    # Map tiles come from outside and fail here (no internet): only the app's own requests must work.
+    page.on("requestfailed", lambda req: req.url.startswith(live_server) and errors.append(f"request failed: {req.url}"))
     yield page
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:  # keep a picture of what the browser showed
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}.png"), full_page=True)
     context.close()
-    assert not errors, f"the browser reported errors: {errors}"
+    if request.node.get_closest_marker("allow_browser_errors") is None:
+        assert not errors, f"the browser reported errors: {errors}"
 
 
 @pytest.hookimpl(hookwrapper=True)

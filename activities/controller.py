@@ -16,7 +16,7 @@ from activities import geojson
 from activities.geocode import Place, locate
 from activities.ical import calendar_for
 from activities.mapview import ASSETS_CSS, ASSETS_JS, build_map
-from activities.search import LIST_PAGE_SIZE, RADII_MILES, TIMES_OF_DAY, ActivityFilters, find_activities, get_activity
+from activities.search import LIST_PAGE_SIZE, RADII_MILES, TIMES_OF_DAY, ActivityFilters, find_activities, get_activity, with_categories
 from creative_minds.exceptions import Invalid, NotFound
 from creative_minds.geo import ATTRIBUTION
 from creative_minds.localities import list_localities
@@ -125,7 +125,7 @@ class ActivitiesController(Controller):
         near, error = _place(settings, filters)
         if error:
             raise Invalid(error, errors={"postcode": error})
-        found = find_activities(db_session, filters, near=near)
+        found = with_categories(db_session, find_activities(db_session, filters, near=near))
         return Response(
             geojson.feature_collection(found, base_url=_base_url(request)), media_type="application/geo+json",
             headers={"Access-Control-Allow-Origin": "*"},

@@ -14,8 +14,8 @@ def feature(found: Found, *, base_url: str) -> dict[str, Any]:
     properties: dict[str, Any] = {
         "id": p.id,
         "title": p.title,
-        "partner": p.partner.name,
-        "locality": p.locality.name,
+        "partner": p.partner_name,
+        "locality": p.locality_name,
         "categories": p.categories,
         "day": p.day_label or None,
         "starts_at": format_time(p.starts_at) or None,

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vRecur
 
 from creative_minds.money import format_pence
 from creative_minds.timeutil import today, utcnow
-from projects.models import Frequency, Project, Weekday
+from projects.models import Frequency, Weekday
 
 LONDON = ZoneInfo("Europe/London")
 WEEKDAY_INDEX = {d.value: i for i, d in enumerate(Weekday)}  # MO=0 ... SU=6
 
 
-def first_session(project: Project, *, on_or_after: date | None = None) -> date | None:
+def first_session(project: Any, *, on_or_after: date | None = None) -> date | None:
     """The first date the activity meets, from its start date (or today) and its day of the week."""
     if project.day_of_week is None:
         return project.start_date if project.frequency == Frequency.ONE_OFF else None
@@ -24,7 +25,7 @@ def first_session(project: Project, *, on_or_after: date | None = None) -> date 
     return start + timedelta(days=days_ahead)
 
 
-def recurrence(project: Project, first: date) -> vRecur | None:
+def recurrence(project: Any, first: date) -> vRecur | None:
     """RRULE in the same iCalendar terms the Open Referral UK schedules use."""
     if project.frequency == Frequency.ONE_OFF:
         return None
@@ -43,7 +44,7 @@ def recurrence(project: Project, first: date) -> vRecur | None:
     return vRecur(rule)
 
 
-def event_for(project: Project, base_url: str) -> Event | None:
+def event_for(project: Any, base_url: str) -> Event | None:
     first = first_session(project)
     if first is None or project.starts_at is None:
         return None  # no time to put in a calendar yet
@@ -62,7 +63,8 @@ def event_for(project: Project, base_url: str) -> Event | None:
     event.add("location", where)
     event.add("geo", (project.latitude, project.longitude))
     cost = "Free" if project.is_free else f"{format_pence(project.cost_to_attend_pence)} per session"
-    lines = [project.description, f"Run by {project.partner.name}.", f"Cost: {cost}."]
+    partner = getattr(project, "partner_name", None) or project.partner.name
+    lines = [project.description, f"Run by {partner}.", f"Cost: {cost}."]
     if project.wheelchair_accessible or project.accessibility_notes:
         lines.append("Access: " + ("step-free and wheelchair accessible. " if project.wheelchair_accessible else "") + project.accessibility_notes)
     contact = project.contact_phone or project.contact_email
@@ -73,7 +75,7 @@ def event_for(project: Project, base_url: str) -> Event | None:
     return event
 
 
-def calendar_for(projects: list[Project], *, name: str, base_url: str) -> bytes:
+def calendar_for(projects: list[Any], *, name: str, base_url: str) -> bytes:
     cal = Calendar()
     cal.add("prodid", "-//Creative Minds network//Activities//EN")
     cal.add("version", "2.0")

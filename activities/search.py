@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
-from datetime import time
+import math
+from dataclasses import asdict, dataclass, field, fields
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy.orm import selectinload
@@ -12,6 +13,7 @@ from sqlmodel import Session, col, func, or_, select
 from activities.geocode import Place
 from creative_minds.geo import haversine_km
 from creative_minds.localities import Locality
+from partners.models import Partner
 from projects.models import (
     AgeGroup,
     Category,
@@ -20,6 +22,7 @@ from projects.models import (
     ProjectAgeGroup,
     ProjectCategory,
     ProjectStatus,
+    ScheduleDisplay,
     Weekday,
 )
 
@@ -95,22 +98,78 @@ class ActivityFilters:
         return any(v not in ("", False) for k, v in asdict(self).items() if k != "radius")
 
 
+@dataclass
+class ActivityRow(ScheduleDisplay):
+    """What the finder, the map and the feeds show of a running activity (read without the ORM, for speed)."""
+
+    id: int
+    title: str
+    description: str
+    status: str
+    partner_id: int
+    partner_name: str
+    partner_contact_name: str
+    partner_contact_email: str
+    locality_name: str
+    locality_slug: str
+    day_of_week: str | None
+    starts_at: time | None
+    ends_at: time | None
+    frequency: str
+    start_date: date | None
+    end_date: date | None
+    condition_focus: str
+    cost_to_attend_pence: int
+    cost_notes: str
+    wheelchair_accessible: bool
+    accessibility_notes: str
+    peer_led: bool
+    contact_name: str
+    contact_email: str
+    contact_phone: str
+    venue_name: str
+    venue_address: str
+    postcode: str
+    latitude: float
+    longitude: float
+    updated_at: datetime
+    categories: list[str] = field(default_factory=list)
+
+
+ROW_COLUMNS = (
+    Project.id, Project.title, Project.description, Project.status, Project.partner_id,
+    Partner.name, Partner.contact_name, Partner.contact_email, Locality.name, Locality.slug,
+    Project.day_of_week, Project.starts_at, Project.ends_at, Project.frequency, Project.start_date, Project.end_date,
+    Project.condition_focus, Project.cost_to_attend_pence, Project.cost_notes, Project.wheelchair_accessible,
+    Project.accessibility_notes, Project.peer_led, Project.contact_name, Project.contact_email, Project.contact_phone,
+    Project.venue_name, Project.venue_address, Project.postcode, Project.latitude, Project.longitude, Project.updated_at,
+)
+
+
 @dataclass(frozen=True)
 class Found:
-    project: Project
+    project: ActivityRow
     distance_miles: float | None = None
 
 
-def _query(filters: ActivityFilters, ids: list[int] | None = None):  # type: ignore[no-untyped-def]
-    query = select(Project).where(col(Project.status).in_(SHOWN_STATUSES))
+def _query(filters: ActivityFilters, ids: list[int] | None = None, box: tuple[float, float, float, float] | None = None):  # type: ignore[no-untyped-def]
+    query = (
+        select(*ROW_COLUMNS)
+        .join(Partner, Partner.id == Project.partner_id)
+        .join(Locality, Locality.id == Project.locality_id)
+        .where(col(Project.status).in_(SHOWN_STATUSES))
+    )
     if ids is not None:
         query = query.where(col(Project.id).in_(ids))
+    if box is not None:
+        south, north, west, east = box
+        query = query.where(Project.latitude >= south, Project.latitude <= north, Project.longitude >= west, Project.longitude <= east)
     if filters.q:
         term = f"%{filters.q.lower()}%"
         query = query.where(or_(func.lower(Project.title).like(term), func.lower(Project.description).like(term),
                                 func.lower(Project.venue_name).like(term)))
     if filters.locality:
-        query = query.join(Locality, Locality.id == Project.locality_id).where(Locality.slug == filters.locality)
+        query = query.where(Locality.slug == filters.locality)
     if filters.category:
         query = query.where(col(Project.id).in_(select(ProjectCategory.project_id).where(ProjectCategory.category == filters.category)))
     if filters.day:
@@ -131,27 +190,51 @@ def _query(filters: ActivityFilters, ids: list[int] | None = None):  # type: ign
         query = query.where(Project.wheelchair_accessible == True)  # noqa: E712
     if filters.peer_led:
         query = query.where(Project.peer_led == True)  # noqa: E712
-    return query.options(
-        selectinload(Project.partner), selectinload(Project.locality), selectinload(Project.category_links),
-        selectinload(Project.age_group_links),
-    )
+    return query
+
+
+def _bounding_box(near: Place, radius_km: float) -> tuple[float, float, float, float]:
+    """A box a little larger than the circle, so the database can skip far-away rows."""
+    dlat = radius_km / 110.574 * 1.01
+    dlon = radius_km / (111.320 * max(0.1, math.cos(math.radians(near.latitude)))) * 1.01
+    return near.latitude - dlat, near.latitude + dlat, near.longitude - dlon, near.longitude + dlon
 
 
 def find_activities(session: Session, filters: ActivityFilters, *, near: Place | None = None, ids: list[int] | None = None) -> list[Found]:
     """Activities matching the filters; near a place, only those within the radius, nearest first."""
-    projects = session.exec(_query(filters, ids)).all()
-    if near is None:
-        return [Found(p) for p in sorted(projects, key=lambda p: (p.title.lower(), p.id))]
     radius_km = filters.radius * KM_PER_MILE
+    box = _bounding_box(near, radius_km) if near is not None else None
+    rows = [ActivityRow(*row) for row in session.execute(_query(filters, ids, box))]
+    if near is None:
+        return [Found(r) for r in sorted(rows, key=lambda r: (r.title.lower(), r.id))]
     found = []
-    for project in projects:
-        km = haversine_km(near.latitude, near.longitude, project.latitude, project.longitude)
+    for row in rows:
+        km = haversine_km(near.latitude, near.longitude, row.latitude, row.longitude)
         if km <= radius_km:
-            found.append(Found(project, km / KM_PER_MILE))
+            found.append(Found(row, km / KM_PER_MILE))
     return sorted(found, key=lambda f: (f.distance_miles, f.project.title.lower(), f.project.id))
 
 
-def get_activity(session: Session, project_id: int) -> Project | None:
-    """A running activity, or None (drafts and finished projects are not public)."""
-    found = session.exec(_query(ActivityFilters(), [project_id])).first()
+def with_categories(session: Session, found: list[Found]) -> list[Found]:
+    """Fill in each row's activity categories (for feeds and exports)."""
+    by_id = {f.project.id: f.project for f in found}
+    ids = list(by_id)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        for project_id, category in session.execute(
+            select(ProjectCategory.project_id, ProjectCategory.category).where(col(ProjectCategory.project_id).in_(chunk))
+            .order_by(ProjectCategory.project_id, ProjectCategory.category)
+        ):
+            by_id[project_id].categories.append(category)
     return found
+
+
+def get_activity(session: Session, project_id: int) -> Project | None:
+    """A running activity, with everything its page shows, or None (drafts and finished projects are not public)."""
+    query = (
+        select(Project)
+        .where(Project.id == project_id, col(Project.status).in_(SHOWN_STATUSES))
+        .options(selectinload(Project.partner), selectinload(Project.locality), selectinload(Project.category_links),
+                 selectinload(Project.age_group_links))
+    )
+    return session.exec(query).first()

@@ -35,6 +35,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     import_models()
     from activities.controller import ActivitiesController
+    from activities.oruk_controller import OpenReferralController
     from collectives.applications_controller import ApplicationsController
     from collectives.controller import CollectivesController, JoinController
     from collectives.funds_controller import FundsController
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ProjectApiController,
             CollectivesController,
             ActivitiesController,
+            OpenReferralController,
             RoundsController,
             ApplicationsController,
             FundsController,

@@ -191,6 +191,36 @@ FREQUENCY_LABELS = {
 }
 
 
+class ScheduleDisplay:
+    """Plain-words labels for anything with a project's schedule and cost fields."""
+
+    status: str
+    day_of_week: str | None
+    frequency: str
+    condition_focus: str
+    cost_to_attend_pence: int
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[ProjectStatus(self.status)]
+
+    @property
+    def is_free(self) -> bool:
+        return self.cost_to_attend_pence == 0
+
+    @property
+    def day_label(self) -> str:
+        return WEEKDAY_LABELS[Weekday(self.day_of_week)] if self.day_of_week else ""
+
+    @property
+    def frequency_label(self) -> str:
+        return FREQUENCY_LABELS[Frequency(self.frequency)]
+
+    @property
+    def condition_label(self) -> str:
+        return CONDITION_LABELS[ConditionFocus(self.condition_focus)]
+
+
 class ProjectCategory(SQLModel, table=True):
     __tablename__ = "project_category"
 
@@ -212,7 +242,7 @@ class ProjectChampion(SQLModel, table=True):
     user_id: int = Field(foreign_key="user.id", primary_key=True, index=True, ondelete="CASCADE")
 
 
-class Project(SQLModel, table=True):
+class Project(ScheduleDisplay, SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     partner_id: int = Field(foreign_key="partner.id", index=True)
     locality_id: int = Field(foreign_key="locality.id", index=True)
@@ -270,14 +300,6 @@ class Project(SQLModel, table=True):
     )
 
     @property
-    def status_label(self) -> str:
-        return STATUS_LABELS[ProjectStatus(self.status)]
-
-    @property
-    def is_free(self) -> bool:
-        return self.cost_to_attend_pence == 0
-
-    @property
     def categories(self) -> list[str]:
         return [link.category for link in self.category_links]
 
@@ -288,18 +310,6 @@ class Project(SQLModel, table=True):
     @property
     def champion_ids(self) -> list[int]:
         return [link.user_id for link in self.champion_links]
-
-    @property
-    def day_label(self) -> str:
-        return WEEKDAY_LABELS[Weekday(self.day_of_week)] if self.day_of_week else ""
-
-    @property
-    def frequency_label(self) -> str:
-        return FREQUENCY_LABELS[Frequency(self.frequency)]
-
-    @property
-    def condition_label(self) -> str:
-        return CONDITION_LABELS[ConditionFocus(self.condition_focus)]
 
     @property
     def category_labels(self) -> list[str]:

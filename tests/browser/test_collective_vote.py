@@ -26,7 +26,7 @@ def test_member_votes_coordinator_closes_results_show_allocation(page, db):
 
     # The member votes in the browser.
     sign_in(page, member.email)
-    page.get_by_role("link", name="Collective").click()
+    page.get_by_role("link", name="Collective", exact=True).click()
     page.get_by_role("link", name="Kirklees spring round").click()
     for name in ("Cafe", "Walks", "Allotment"):
         page.get_by_label(f"Approve {name}").check()

@@ -65,3 +65,4 @@ def import_models() -> None:
     import partners.models  # noqa: F401
     import projects.models  # noqa: F401
     import collectives.models  # noqa: F401
+    import stories.models  # noqa: F401

@@ -1,0 +1,1 @@
+"""Community Reporter stories and wellbeing evaluation (SWEMWBS before and after)."""

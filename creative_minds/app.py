@@ -36,6 +36,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     import_models()
     from activities.controller import ActivitiesController
     from activities.oruk_controller import OpenReferralController
+    from stories.controller import ParticipantsController
+    from stories.reports_controller import ReportsController
+    from stories.stories_controller import StoriesController
     from collectives.applications_controller import ApplicationsController
     from collectives.controller import CollectivesController, JoinController
     from collectives.funds_controller import FundsController
@@ -89,6 +92,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CollectivesController,
             ActivitiesController,
             OpenReferralController,
+            ParticipantsController,
+            StoriesController,
+            ReportsController,
             RoundsController,
             ApplicationsController,
             FundsController,

@@ -62,6 +62,7 @@ def make_environment() -> Environment:
         date=format_date,
         datetime=format_datetime,
         time=format_time,
+        as_choices=lambda items: [(item, item) for item in items],
     )
     env.globals.update(query_string=query_string)
     return env

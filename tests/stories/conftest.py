@@ -1,0 +1,48 @@
+"""Participants at a running project, recorded through the services."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from creative_minds.accounts.models import Role
+from stories import participants, scores
+from stories.forms import ParticipantInput, ScoreInput
+from tests.utils import make_partner, make_project, make_user
+
+
+class People:
+    def __init__(self, db):
+        self.db = db
+        self.coordinator = make_user(db)
+        self.reporter = make_user(db, Role.REPORTER)
+        partner = make_partner(db, self.coordinator)
+        self.project = make_project(db, partner, self.coordinator, title="Clay and Calm")
+        self.project.status = "active"
+        db.commit()
+
+    def participant(self, **answers):
+        person = participants.create_participant(
+            self.db, ParticipantInput(project_ids=[self.project.id], **answers), by=self.reporter
+        )
+        self.db.commit()
+        return person
+
+    def score(self, person, kind, items, on=None):
+        data = ScoreInput(project_id=self.project.id, kind=kind, completed_on=on or date.today() - timedelta(days=100 if kind == "baseline" else 1),
+                          **{f"item_{i}": v for i, v in enumerate(items, start=1)})
+        result = scores.record_score(self.db, person, data, by=self.reporter)
+        self.db.commit()
+        return result
+
+    def pair(self, before, after, **answers):
+        person = self.participant(**answers)
+        self.score(person, "baseline", before)
+        self.score(person, "follow_up", after)
+        return person
+
+
+@pytest.fixture
+def people(db):
+    return People(db)

@@ -63,6 +63,7 @@ def make_environment() -> Environment:
         datetime=format_datetime,
         time=format_time,
         as_choices=lambda items: [(item, item) for item in items],
+        labels=lambda values, mapping: [mapping.get(value, value) for value in values],
     )
     env.globals.update(query_string=query_string)
     return env

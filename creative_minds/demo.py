@@ -294,4 +294,9 @@ def load_demo(session: Session, *, partners: int = 130, projects: int = 1100, se
 
     for email, role, note in load_collectives(session, coordinator=coordinator, password_hash=password_hash, rng=rng):
         logins.append(DemoLogin(email, role, note))
+
+    from stories.demo import load as load_stories
+
+    reporter = session.exec(select(User).where(User.email == "reporter@example.org")).one()
+    load_stories(session, reporter=reporter, coordinator=coordinator, rng=rng)
     return logins

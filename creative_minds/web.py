@@ -33,6 +33,13 @@ def format_time(value: time | None, blank: str = "") -> str:
     return f"{hour}:{value:%M}{suffix}" if value.minute else f"{hour}{suffix}"
 
 
+def format_p(value: float | None) -> str:
+    """A p-value as people read it: 'p = 0.0123', or 'p < 0.0001' when smaller."""
+    if value is None:
+        return "not available"
+    return "p < 0.0001" if value < 0.0001 else f"p = {value:.4f}"
+
+
 def query_string(params: dict[str, Any], **changes: Any) -> str:
     """Build a query string from filter values, dropping blanks; lists repeat their key."""
     from urllib.parse import urlencode
@@ -62,6 +69,7 @@ def make_environment() -> Environment:
         date=format_date,
         datetime=format_datetime,
         time=format_time,
+        pvalue=format_p,
         as_choices=lambda items: [(item, item) for item in items],
         labels=lambda values, mapping: [mapping.get(value, value) for value in values],
     )

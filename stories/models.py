@@ -74,10 +74,10 @@ class Participant(SQLModel, table=True):
     age_band: str | None = Field(default=None, max_length=32)
     sex: str | None = Field(default=None, max_length=32)
     gender_identity: str | None = Field(default=None, max_length=32)
-    ethnic_group: str | None = Field(default=None, max_length=48)
+    ethnic_group: str | None = Field(default=None, max_length=64)
     disability: str | None = Field(default=None, max_length=32)
-    sexual_orientation: str | None = Field(default=None, max_length=32)
-    religion: str | None = Field(default=None, max_length=32)
+    sexual_orientation: str | None = Field(default=None, max_length=64)
+    religion: str | None = Field(default=None, max_length=64)
     created_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
 

@@ -104,3 +104,12 @@ class TestSuppression:
     def test_threshold_is_a_setting(self):
         cells = suppress([Cell("A", 12, None), Cell("B", 8, None), Cell("C", 9, None)], 10)
         assert {c.label for c in cells if c.hidden} == {"B", "C"}
+
+
+def test_every_equality_answer_fits_its_column():
+    from stories.equality import QUESTIONS
+    from stories.models import Participant
+
+    for name, question in QUESTIONS.items():
+        length = Participant.__table__.columns[name].type.length
+        assert max(len(option) for option in question.options) <= length, name

@@ -16,7 +16,7 @@ from activities import geojson
 from activities.geocode import Place, locate
 from activities.ical import calendar_for
 from activities.mapview import ASSETS_CSS, ASSETS_JS, build_map
-from activities.search import LIST_PAGE_SIZE, RADII_MILES, TIMES_OF_DAY, ActivityFilters, find_activities, get_activity, with_categories
+from activities.search import LIST_PAGE_SIZE, RADII_MILES, TIMES_OF_DAY, ActivityFilters, Found, find_activities, get_activity, with_categories
 from creative_minds.exceptions import Invalid, NotFound
 from creative_minds.geo import ATTRIBUTION
 from creative_minds.localities import list_localities
@@ -109,27 +109,27 @@ class ActivitiesController(Controller):
 
     @get("/calendar.ics", name="activities:ics_search", sync_to_thread=True)
     def ics_search(self, request: Request, db_session: NamedDependency[Session]) -> Response:
-        settings: Settings = request.app.state.settings
-        filters = ActivityFilters.from_query(request.query_params)
-        near, error = _place(settings, filters)
-        if error:
-            raise Invalid(error, errors={"postcode": error})
-        found = find_activities(db_session, filters, near=near)
+        found = _feed_search(request, db_session)
         body = calendar_for([f.project for f in found], name="Creative Minds activities", base_url=_base_url(request))
         return _calendar_response(body, "activities.ics")
 
     @get("/map.geojson", name="activities:geojson", sync_to_thread=True)
     def geojson(self, request: Request, db_session: NamedDependency[Session]) -> Response:
-        settings: Settings = request.app.state.settings
-        filters = ActivityFilters.from_query(request.query_params)
-        near, error = _place(settings, filters)
-        if error:
-            raise Invalid(error, errors={"postcode": error})
-        found = with_categories(db_session, find_activities(db_session, filters, near=near))
+        found = with_categories(db_session, _feed_search(request, db_session))
         return Response(
             geojson.feature_collection(found, base_url=_base_url(request)), media_type="application/geo+json",
             headers={"Access-Control-Allow-Origin": "*"},
         )
+
+
+def _feed_search(request: Request, db_session: Session) -> list[Found]:
+    """The finder's search for a feed: a postcode that cannot be used is a 422, not a silent 'anywhere'."""
+    settings: Settings = request.app.state.settings
+    filters = ActivityFilters.from_query(request.query_params)
+    near, error = _place(settings, filters)
+    if error:
+        raise Invalid(error, errors={"postcode": error})
+    return find_activities(db_session, filters, near=near)
 
 
 def _calendar_response(body: bytes, filename: str) -> Response:

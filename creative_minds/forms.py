@@ -21,7 +21,8 @@ M = TypeVar("M", bound=BaseModel)
 # Reusable field types --------------------------------------------------------------------------
 
 
-def _blank_to_none(value: Any) -> Any:
+def blank_to_none(value: Any) -> Any:
+    """An empty or blank answer means no answer."""
     if isinstance(value, str) and not value.strip():
         return None
     return value
@@ -70,13 +71,13 @@ def _dates(value: Any) -> Any:
     return value
 
 
-OptionalText = Annotated[str | None, BeforeValidator(_blank_to_none), BeforeValidator(_strip)]
+OptionalText = Annotated[str | None, BeforeValidator(blank_to_none), BeforeValidator(_strip)]
 Text = Annotated[str, BeforeValidator(_strip)]
 Postcode = Annotated[str, BeforeValidator(_strip), AfterValidator(_postcode)]
-Website = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(_website)]
-Phone = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(_phone)]
-OptionalDate = Annotated[date | None, BeforeValidator(_blank_to_none), BeforeValidator(_dates)]
-OptionalInt = Annotated[int | None, BeforeValidator(_blank_to_none)]
+Website = Annotated[str | None, BeforeValidator(blank_to_none), AfterValidator(_website)]
+Phone = Annotated[str | None, BeforeValidator(blank_to_none), AfterValidator(_phone)]
+OptionalDate = Annotated[date | None, BeforeValidator(blank_to_none), BeforeValidator(_dates)]
+OptionalInt = Annotated[int | None, BeforeValidator(blank_to_none)]
 
 
 def raise_field(field: str, message: str) -> None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, BeforeValidator, EmailStr, Field, model_validator
 
-from creative_minds.forms import OptionalDate, OptionalInt, OptionalText, Phone, Postcode, Text, raise_field
+from creative_minds.forms import OptionalDate, OptionalInt, OptionalText, Phone, Postcode, Text, blank_to_none, raise_field
 from creative_minds.geo import in_great_britain
 from projects.models import AgeGroup, Category, ConditionFocus, Frequency, ProjectStatus, Weekday
 
@@ -15,14 +15,10 @@ if TYPE_CHECKING:
     from projects.models import Project
 
 
-def _blank_none(value: object) -> object:
-    return None if isinstance(value, str) and not value.strip() else value
-
-
-OptionalTime = Annotated[time | None, BeforeValidator(_blank_none)]
-OptionalFloat = Annotated[float | None, BeforeValidator(_blank_none)]
-OptionalWeekday = Annotated[Weekday | None, BeforeValidator(_blank_none)]
-OptionalEmail = Annotated[EmailStr | None, BeforeValidator(_blank_none)]
+OptionalTime = Annotated[time | None, BeforeValidator(blank_to_none)]
+OptionalFloat = Annotated[float | None, BeforeValidator(blank_to_none)]
+OptionalWeekday = Annotated[Weekday | None, BeforeValidator(blank_to_none)]
+OptionalEmail = Annotated[EmailStr | None, BeforeValidator(blank_to_none)]
 Pence = Annotated[int, Field(ge=0, le=100_000_000_00)]
 
 

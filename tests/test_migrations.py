@@ -29,3 +29,20 @@ def test_the_four_localities_exist_from_the_first_migration_with_centres(db):
 def test_tables_are_not_created_any_other_way(engine):
     tables = set(inspect(engine).get_table_names())
     assert {"alembic_version", "partner", "project", "user", "web_store"} <= tables
+
+
+def test_alembic_command_line_on_an_empty_database(tmp_path):
+    """Exactly what the issue asks: `alembic upgrade head` on an empty database, then `alembic check`."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"}
+    alembic = [sys.executable, "-m", "alembic"]
+    upgrade = subprocess.run([*alembic, "upgrade", "head"], cwd=repo, env=env, capture_output=True, text=True, timeout=120)
+    assert upgrade.returncode == 0, upgrade.stderr
+    check = subprocess.run([*alembic, "check"], cwd=repo, env=env, capture_output=True, text=True, timeout=120)
+    assert check.returncode == 0, check.stderr
+    assert "No new upgrade operations detected" in check.stdout + check.stderr

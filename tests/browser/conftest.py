@@ -63,7 +63,12 @@ def page(request, browser, live_server, engine):  # type: ignore[no-untyped-def]
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     # Map tiles come from outside and fail here (no internet): only the app's own requests must work.
-    page.on("requestfailed", lambda req: req.url.startswith(live_server) and errors.append(f"request failed: {req.url}"))
+    # A search superseded by a newer one is aborted on purpose (hx-sync), which is not a failure.
+    page.on(
+        "requestfailed",
+        lambda req: req.url.startswith(live_server) and "ERR_ABORTED" not in (req.failure or "")
+        and errors.append(f"request failed: {req.url} ({req.failure})"),
+    )
     yield page
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:  # keep a picture of what the browser showed

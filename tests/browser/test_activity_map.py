@@ -39,6 +39,7 @@ def test_champion_finds_an_activity_on_the_map(page, db, activities):
     expect(page.locator(".activity").first).to_contain_text("0.2 miles away")
     assert page.evaluate("window.__marker") == "same page"  # filters never reloaded the page
 
+    page.wait_for_load_state("networkidle")
     marker = page.locator('.leaflet-marker-icon[title="Huddersfield Walking Football"]')
     expect(marker).to_be_visible()
     marker.click()

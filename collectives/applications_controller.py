@@ -64,7 +64,7 @@ class ApplicationsController(Controller):
         projects = self._projects(db_session, user, round_)
         values, errors = form_values(data, money=("amount_pence", "match_pence"))
         try:
-            application = applications.apply(db_session, round_, validate(ApplicationInput, values, errors), by=user)
+            applications.apply(db_session, round_, validate(ApplicationInput, values, errors), by=user)
         except Invalid as exc:
             return form_with_errors("collectives/apply.html", exc, values, round=round_, projects=projects)
         return redirect_with_message(

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from collectives import applications, membership, rounds
 from collectives.forms import ConflictInput, JoinInput
-from collectives.models import CONSTITUENCY_LABELS, PHASE_LABELS, MembershipStatus, Phase
+from collectives.models import CONSTITUENCY_LABELS, PHASE_LABELS, MembershipStatus
 from creative_minds.accounts.models import Role
 from creative_minds.accounts.service import create_user
 from creative_minds.auth import SESSION_USER_KEY, current_user, login_required, require_user, rotate_session

@@ -15,7 +15,6 @@ from collectives import applications, decisions, funds, membership, rounds, voti
 from collectives.forms import RoundInput
 from collectives.models import (
     APPLICATION_LABELS,
-    CONSTITUENCY_LABELS,
     PHASE_LABELS,
     RULE_LABELS,
     Phase,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, BeforeValidator, EmailStr, Field, model_validator
 
-from creative_minds.forms import OptionalDate, OptionalInt, OptionalText, Phone, Postcode, Text, blank_to_none, raise_field
+from creative_minds.forms import OptionalDate, OptionalInt, Phone, Postcode, Text, blank_to_none, raise_field
 from creative_minds.geo import in_great_britain
 from projects.models import AgeGroup, Category, ConditionFocus, Frequency, ProjectStatus, Weekday
 

@@ -13,7 +13,6 @@ from collectives.models import (
     ApplicationStatus,
     Ballot,
     Constituency,
-    Decision,
     IneligibleReason,
     MembershipStatus,
     Phase,

@@ -115,6 +115,17 @@ def _print_logins(logins, password: str) -> None:  # type: ignore[no-untyped-def
         click.echo(f"  {login.email:34} {login.role:20} {login.note}")
 
 
+@main.command("purge-sessions")
+def purge_sessions() -> None:
+    """Delete expired sign-in sessions and rate-limit counters (run it daily, e.g. from cron)."""
+    from creative_minds.db import make_engine
+    from creative_minds.store import purge_expired
+
+    engine = make_engine(Settings.from_env())
+    click.echo(f"Deleted {purge_expired(engine)} expired entries.")
+    engine.dispose()
+
+
 @main.command("create-user")
 @click.option("--email", required=True)
 @click.option("--name", "full_name", required=True)

@@ -16,3 +16,14 @@ class StoreItem(StoreModelMixin):
 
 def make_store(config: SQLAlchemySyncConfig, namespace: str) -> SQLAlchemyStore:
     return SQLAlchemyStore(config=config, model=StoreItem, namespace=namespace)
+
+
+def purge_expired(engine) -> int:  # type: ignore[no-untyped-def]
+    """Delete expired sign-in sessions and rate-limit counters; returns how many rows went."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import delete
+
+    with engine.begin() as connection:
+        result = connection.execute(delete(StoreItem).where(StoreItem.expires_at < datetime.now(timezone.utc)))
+    return result.rowcount or 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from litestar.testing import TestClient
 
 from creative_minds.accounts.models import Role
@@ -124,3 +126,26 @@ class TestRateLimit:
             # Reading the form is not throttled.
             assert client.get("/login").status_code == 200
         limited.state.engine.dispose()
+
+
+class TestPurge:
+    def test_expired_sessions_are_purged_and_live_ones_kept(self, client, db, engine):
+        from datetime import datetime, timedelta, timezone
+
+        from sqlalchemy import func, select, update
+
+        from creative_minds.store import StoreItem, purge_expired
+
+        user = make_user(db, Role.CHAMPION)
+        login(client, user.email)
+        with engine.begin() as connection:
+            connection.execute(StoreItem.__table__.insert().values(
+                id=uuid.uuid4(), key="old", namespace="sessions", value=b"{}",
+                expires_at=datetime.now(timezone.utc) - timedelta(days=1)))
+        assert purge_expired(engine) == 1
+        assert client.get("/accounts/me").status_code == 200  # the live session still works
+        with engine.begin() as connection:
+            connection.execute(update(StoreItem).values(expires_at=datetime.now(timezone.utc) - timedelta(seconds=1)))
+        assert purge_expired(engine) >= 1
+        with engine.connect() as connection:
+            assert connection.execute(select(func.count()).select_from(StoreItem)).scalar_one() == 0

@@ -132,8 +132,12 @@ def purge_sessions() -> None:
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--locality", "locality_slug", default=None, help="Locality slug, for collective members and champions.")
 @click.option("--partner-id", type=int, default=None, help="Partner number, for partner users.")
+@click.option("--constituency", type=click.Choice(["lived_experience", "carer", "trust_staff", "community_rep"]), default=None,
+              help="For collective members: they are admitted to the locality's collective as this.")
 @click.password_option(help="At least 10 characters (asked for when not given).")
-def create_user_command(email: str, full_name: str, role: str, locality_slug: str | None, partner_id: int | None, password: str) -> None:
+def create_user_command(
+    email: str, full_name: str, role: str, locality_slug: str | None, partner_id: int | None, constituency: str | None, password: str
+) -> None:
     """Create an account (for example the first coordinator)."""
     from creative_minds.accounts.service import create_user
     from creative_minds.db import import_models, make_engine, session_scope
@@ -154,6 +158,13 @@ def create_user_command(email: str, full_name: str, role: str, locality_slug: st
                 session, email=email, full_name=full_name, password=password, role=Role(role),
                 locality_id=locality_id, partner_id=partner_id,
             )
+            if role == Role.COLLECTIVE_MEMBER:
+                if constituency is None or locality_id is None:
+                    raise click.BadParameter("collective members need --locality and --constituency", param_hint="--constituency")
+                from collectives.membership import admit_directly
+                from collectives.models import Constituency
+
+                admit_directly(session, user, locality_id, Constituency(constituency))
             click.echo(f"Created {user.email} ({Role(role).label}).")
     except Invalid as exc:
         for field, message in exc.errors.items():

@@ -87,7 +87,12 @@ class AccountController(Controller):
         values, errors = form_values(data)
         try:
             account = validate(NewAccount, values, errors)
-            user = service.create_user(db_session, **account.model_dump())
+            user = service.create_user(db_session, **account.model_dump(exclude={"constituency"}))
+            if account.constituency is not None and user.locality_id is not None:
+                from collectives.membership import admit_directly
+                from collectives.models import Constituency
+
+                admit_directly(db_session, user, user.locality_id, Constituency(account.constituency), by=require_user(request))
         except Invalid as exc:
             values.pop("password", None)
             return form_with_errors("accounts/new.html", exc, values, **_choices(db_session))
@@ -99,7 +104,10 @@ class AccountController(Controller):
 def _choices(db_session: Session) -> dict[str, Any]:
     from partners.service import partner_choices
 
+    from collectives.models import CONSTITUENCY_LABELS
+
     return {
+        "constituencies": [(k.value, v) for k, v in CONSTITUENCY_LABELS.items()],
         "roles": [(r.value, ROLE_LABELS[r]) for r in Role],
         "localities": [(loc.id, loc.name) for loc in list_localities(db_session)],
         "partners": partner_choices(db_session),

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel, BeforeValidator, EmailStr, Field, model_validator
+from typing import Annotated
 
 from creative_minds.accounts.models import Role
-from creative_minds.forms import OptionalInt, Text
+from creative_minds.forms import OptionalInt, Text, blank_to_none, raise_field
+
+CONSTITUENCIES = ("lived_experience", "carer", "trust_staff", "community_rep")
 
 
 class NewAccount(BaseModel):
@@ -15,3 +18,14 @@ class NewAccount(BaseModel):
     role: Role
     locality_id: OptionalInt = None
     partner_id: OptionalInt = None
+    # For collective members: which part of the community they speak for (they are admitted at once).
+    constituency: Annotated[str | None, BeforeValidator(blank_to_none)] = None
+
+    @model_validator(mode="after")
+    def _member_needs_constituency(self) -> "NewAccount":
+        if self.role == Role.COLLECTIVE_MEMBER:
+            if self.constituency not in CONSTITUENCIES:
+                raise_field("constituency", "Choose what the member joins the collective as.")
+        else:
+            self.constituency = None
+        return self

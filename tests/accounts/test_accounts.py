@@ -16,16 +16,20 @@ class TestNewAccountPage:
         login(client, make_user(db).email)
         response = post_form(client, "/accounts/new", {
             "full_name": "Morgan Member", "email": "morgan@example.org", "password": "a-good-long-password",
-            "role": "collective_member", "locality_id": str(locality_id(db, "wakefield")),
+            "role": "collective_member", "locality_id": str(locality_id(db, "wakefield")), "constituency": "carer",
         })
         assert response.status_code == 303
         user = db.exec(select(User).where(User.email == "morgan@example.org")).one()
         assert (user.role, user.locality_id) == ("collective_member", locality_id(db, "wakefield"))
+        from collectives.membership import is_admitted
+
+        assert is_admitted(db, user, locality_id(db, "wakefield"))  # so they can vote in its rounds
 
     @pytest.mark.parametrize(
         ("changes", "field", "message"),
         [
             ({"locality_id": ""}, "locality_id", "belongs to one locality"),
+            ({"constituency": ""}, "constituency", "joins the collective as"),
             ({"password": "short"}, "password", "at least 10"),
             ({"email": "not-an-email"}, "email", "Enter an email address"),
             ({"role": "emperor"}, "role", "Choose one of the options"),
@@ -35,7 +39,7 @@ class TestNewAccountPage:
     def test_bad_input(self, client, db, changes, field, message):
         login(client, make_user(db).email)
         data = {"full_name": "Morgan", "email": "morgan@example.org", "password": "a-good-long-password",
-                "role": "collective_member", "locality_id": str(locality_id(db))}
+                "role": "collective_member", "locality_id": str(locality_id(db)), "constituency": "carer"}
         data.update(changes)
         response = post_form(client, "/accounts/new", data)
         assert response.status_code == 422
@@ -83,3 +87,26 @@ class TestCommandLine:
             "--password", "a-good-long-password",
         ])
         assert again.exit_code == 1 and "already an account" in again.output
+
+
+class TestCommandLineMembers:
+    def test_collective_member_is_admitted(self, db, settings, monkeypatch):
+        from collectives.membership import is_admitted
+        from tests.utils import locality_id as loc
+
+        monkeypatch.setenv("DATABASE_URL", settings.database_url)
+        if settings.database_schema:
+            monkeypatch.setenv("DATABASE_SCHEMA", settings.database_schema)
+        result = CliRunner().invoke(main, [
+            "create-user", "--email", "mem@example.org", "--name", "Mem Ber", "--role", "collective_member", "--locality", "barnsley",
+            "--constituency", "lived_experience", "--password", "a-good-long-password",
+        ])
+        assert result.exit_code == 0, result.output
+        user = db.exec(select(User).where(User.email == "mem@example.org")).one()
+        assert is_admitted(db, user, loc(db, "barnsley"))
+        missing = CliRunner().invoke(main, [
+            "create-user", "--email", "mem2@example.org", "--name", "Mem Two", "--role", "collective_member", "--locality", "barnsley",
+            "--password", "a-good-long-password",
+        ])
+        assert missing.exit_code != 0 and "constituency" in missing.output
+        assert db.exec(select(User).where(User.email == "mem2@example.org")).first() is None

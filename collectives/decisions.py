@@ -219,7 +219,7 @@ def confirm_decision(session: Session, round_id: int, rule: Rule, *, by: User) -
     return decision
 
 
-def decision_csv(decision: Decision) -> str:
+def decision_csv(decision: Decision, amendments: list | None = None) -> str:  # type: ignore[type-arg]
     out = io.StringIO()
     writer = csv.writer(out)
     record = json.loads(decision.record_json)
@@ -237,6 +237,13 @@ def decision_csv(decision: Decision) -> str:
             _pounds(line.amount_pence), _pounds(application.match_pence),
             line.approvals, line.conflicted_approvals_removed, line.outcome.replace("_", " "), line.explanation,
         ])
+    if amendments:
+        writer.writerow([])
+        writer.writerow(["Amendments (the decision above is unchanged)"])
+        writer.writerow(["When", "Application", "Project", "Change", "Reason", "By"])
+        for amendment in amendments:
+            writer.writerow([amendment.at.isoformat(timespec="minutes"), amendment.application_id, amendment.application.project.title,
+                             amendment.action, amendment.reason, amendment.by.full_name])
     return out.getvalue()
 
 

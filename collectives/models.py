@@ -332,6 +332,31 @@ class DecisionLine(SQLModel, table=True):
     application: Application = Relationship()
 
 
+class AmendmentAction(StrEnum):
+    FUND = "fund"
+    UNFUND = "unfund"
+
+
+AMENDMENT_LABELS = {AmendmentAction.FUND: "Funded by amendment", AmendmentAction.UNFUND: "Not funded by amendment"}
+
+
+class DecisionAmendment(SQLModel, table=True):
+    """A departure from the rule's outcome, recorded beside it (the sealed decision never changes)."""
+
+    __tablename__ = "decision_amendment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    decision_id: int = Field(foreign_key="decision.id", index=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    action: str = Field(max_length=16)
+    reason: str = Field(max_length=2000)
+    by_id: int = Field(foreign_key="user.id")
+    at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
+
+    application: Application = Relationship()
+    by: "User" = Relationship()
+
+
 class LedgerEntry(SQLModel, table=True):
     __tablename__ = "ledger_entry"
 

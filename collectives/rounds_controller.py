@@ -11,14 +11,16 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
-from collectives import applications, decisions, funds, membership, rounds, voting
+from collectives import amendments, applications, decisions, funds, membership, rounds, voting
 from collectives.forms import RoundInput
 from collectives.models import (
+    AMENDMENT_LABELS,
     APPLICATION_LABELS,
     PHASE_LABELS,
     RULE_LABELS,
     Phase,
     Round,
+    AmendmentAction,
     Rule,
 )
 from creative_minds.accounts.models import User
@@ -160,16 +162,26 @@ class RoundsController(Controller):
 
         return page(
             "collectives/decision.html", round=round_, decision=record, record=json.loads(record.record_json),
+            amendments=amendments.amendments_of(db_session, record.id), amendment_labels=AMENDMENT_LABELS,
             history=rounds.phase_history(db_session, round_.id), rule_labels=RULE_LABELS, phase_labels=PHASE_LABELS,
             sealed_ok=decisions.verify_seal(record),
         )
+
+    @post("/{round_id:int}/amendments", name="rounds:amend", guards=[coordinator_only], sync_to_thread=True)
+    def amend(self, request: Request, db_session: NamedDependency[Session], round_id: FromPath[int], data: URLEncodedBody[dict[str, Any]]) -> Redirect:
+        raw_action, raw_application = str(data.get("action") or ""), str(data.get("application_id") or "")
+        if raw_action not in set(AmendmentAction) or not raw_application.isdigit():
+            raise Invalid("Choose an application and whether to fund it or not.", errors={"action": "Choose one."})
+        amendments.amend(db_session, round_id, int(raw_application), AmendmentAction(raw_action), str(data.get("reason") or ""),
+                         by=require_user(request))
+        return redirect_with_message(request, f"/rounds/{round_id}/decision#amendments", "Amendment recorded beside the decision.")
 
     @get("/{round_id:int}/decision.csv", name="rounds:decision_csv", sync_to_thread=True)
     def decision_csv(self, request: Request, db_session: NamedDependency[Session], round_id: FromPath[int]) -> Response:
         round_ = visible_round(db_session, round_id, require_user(request))
         record = decisions.require_decision(db_session, round_.id)
         return Response(
-            decisions.decision_csv(record), media_type="text/csv; charset=utf-8",
+            decisions.decision_csv(record, amendments.amendments_of(db_session, record.id)), media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="decision-round-{round_.id}.csv"'},
         )
 

@@ -1,0 +1,84 @@
+"""Amendments: when the collective must depart from the rule's outcome, the change is recorded beside it.
+
+The sealed decision and its lines never change. An amendment says who, when and why, and moves
+the money through the ledger like any other commitment (inside the share, under the share's lock).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import selectinload
+from sqlmodel import Session, select
+
+from collectives.applications import get_application
+from collectives.decisions import require_decision
+from collectives.ledger import add_commitments, lock_share, totals
+from collectives.models import (
+    AmendmentAction,
+    Application,
+    ApplicationStatus,
+    DecisionAmendment,
+    EntryKind,
+    LedgerEntry,
+)
+from collectives.rounds import get_round
+from creative_minds.accounts.models import User
+from creative_minds.exceptions import Conflict, Forbidden, Invalid
+from creative_minds.money import format_pence
+from creative_minds.timeutil import utcnow
+from projects.models import ProjectStatus
+
+
+def amendments_of(session: Session, decision_id: int) -> list[DecisionAmendment]:
+    query = select(DecisionAmendment).where(DecisionAmendment.decision_id == decision_id).options(
+        selectinload(DecisionAmendment.by), selectinload(DecisionAmendment.application).selectinload(Application.project)
+    )
+    return list(session.exec(query.order_by(DecisionAmendment.at, DecisionAmendment.id)))
+
+
+def amend(session: Session, round_id: int, application_id: int, action: AmendmentAction, reason: str, *, by: User) -> DecisionAmendment:
+    if not by.is_coordinator:
+        raise Forbidden("Only coordinators record amendments to a decision.")
+    reason = (reason or "").strip()
+    if len(reason) < 10:
+        raise Invalid("Say why the decision is amended.", errors={"reason": "Give the reason in a sentence (at least 10 characters)."})
+    if len(reason) > 2000:
+        raise Invalid("The reason is too long.", errors={"reason": "Use 2,000 characters or fewer."})
+    decision = require_decision(session, round_id)
+    round_ = get_round(session, round_id)
+    share = lock_share(session, round_.share_id)  # first write: commitments are checked against fresh totals
+    application = get_application(session, application_id)
+    session.refresh(application)
+    if application.round_id != round_id:
+        raise Invalid("This application belongs to another round.", errors={"application_id": "Choose an application from this round."})
+    now = utcnow()
+    if action == AmendmentAction.FUND:
+        if application.status != ApplicationStatus.NOT_FUNDED:
+            raise Conflict("Only an application the rule did not fund can be funded by amendment.")
+        add_commitments(session, share, [LedgerEntry(
+            share_id=share.id, fund_id=share.fund_id, locality_id=share.locality_id, round_id=round_id,
+            application_id=application.id, partner_id=application.partner_id, project_id=application.project_id,
+            kind=EntryKind.COMMITMENT.value, amount_pence=application.amount_pence, match_pence=application.match_pence,
+            note=f"Amendment: {reason[:200]}", created_by_id=by.id,
+        )])
+        application.status = ApplicationStatus.FUNDED.value
+        application.project.status = ProjectStatus.FUNDED.value
+    else:
+        if application.status != ApplicationStatus.FUNDED:
+            raise Conflict("Only a funded application can be un-funded by amendment.")
+        current = totals(session, application_id=application.id)
+        if current.paid_pence:
+            raise Conflict(f"{format_pence(current.paid_pence)} has already been paid to this project; record a change in the ledger instead.")
+        session.add(LedgerEntry(
+            share_id=share.id, fund_id=share.fund_id, locality_id=share.locality_id, round_id=round_id,
+            application_id=application.id, partner_id=application.partner_id, project_id=application.project_id,
+            kind=EntryKind.RELEASE.value, amount_pence=-current.committed_pence, match_pence=-current.match_pence,
+            note=f"Amendment: {reason[:200]}", created_by_id=by.id,
+        ))
+        application.status = ApplicationStatus.NOT_FUNDED.value
+        application.project.status = ProjectStatus.DECLINED.value
+    application.decided_at = now
+    application.project.status_changed_at = now
+    amendment = DecisionAmendment(decision_id=decision.id, application_id=application.id, action=action.value, reason=reason, by_id=by.id, at=now)
+    session.add_all([application, application.project, amendment])
+    session.flush()
+    return amendment

@@ -11,14 +11,13 @@ from sqlmodel import Session, select
 
 from collectives.applications import get_application
 from collectives.decisions import require_decision
-from collectives.ledger import add_commitments, lock_share, totals
+from collectives.ledger import add_commitments, entry, lock_share, totals
 from collectives.models import (
     AmendmentAction,
     Application,
     ApplicationStatus,
     DecisionAmendment,
     EntryKind,
-    LedgerEntry,
 )
 from collectives.rounds import get_round
 from creative_minds.accounts.models import User
@@ -51,15 +50,12 @@ def amend(session: Session, round_id: int, application_id: int, action: Amendmen
     if application.round_id != round_id:
         raise Invalid("This application belongs to another round.", errors={"application_id": "Choose an application from this round."})
     now = utcnow()
+    note = f"Amendment: {reason[:200]}"
     if action == AmendmentAction.FUND:
         if application.status != ApplicationStatus.NOT_FUNDED:
             raise Conflict("Only an application the rule did not fund can be funded by amendment.")
-        add_commitments(session, share, [LedgerEntry(
-            share_id=share.id, fund_id=share.fund_id, locality_id=share.locality_id, round_id=round_id,
-            application_id=application.id, partner_id=application.partner_id, project_id=application.project_id,
-            kind=EntryKind.COMMITMENT.value, amount_pence=application.amount_pence, match_pence=application.match_pence,
-            note=f"Amendment: {reason[:200]}", created_by_id=by.id,
-        )])
+        add_commitments(session, share, [entry(application, share, EntryKind.COMMITMENT, application.amount_pence, note, by,
+                                               match=application.match_pence)])
         application.status = ApplicationStatus.FUNDED.value
         application.project.status = ProjectStatus.FUNDED.value
     else:
@@ -68,12 +64,7 @@ def amend(session: Session, round_id: int, application_id: int, action: Amendmen
         current = totals(session, application_id=application.id)
         if current.paid_pence:
             raise Conflict(f"{format_pence(current.paid_pence)} has already been paid to this project; record a change in the ledger instead.")
-        session.add(LedgerEntry(
-            share_id=share.id, fund_id=share.fund_id, locality_id=share.locality_id, round_id=round_id,
-            application_id=application.id, partner_id=application.partner_id, project_id=application.project_id,
-            kind=EntryKind.RELEASE.value, amount_pence=-current.committed_pence, match_pence=-current.match_pence,
-            note=f"Amendment: {reason[:200]}", created_by_id=by.id,
-        ))
+        session.add(entry(application, share, EntryKind.RELEASE, -current.committed_pence, note, by, match=-current.match_pence))
         application.status = ApplicationStatus.NOT_FUNDED.value
         application.project.status = ProjectStatus.DECLINED.value
     application.decided_at = now

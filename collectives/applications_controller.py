@@ -34,10 +34,10 @@ class ApplicationsController(Controller):
         partner = get_partner(db_session, user.partner_id)
         mine = applications.applications_of_partner(db_session, partner.id)
         lines = {}
-        for application in mine:
-            decision = decisions.get_decision(db_session, application.round_id)
+        for round_id in {a.round_id for a in mine}:  # one decision per round, however many applications
+            decision = decisions.get_decision(db_session, round_id)
             if decision is not None:
-                lines[application.id] = next((line for line in decision.lines if line.application_id == application.id), None)
+                lines.update({line.application_id: line for line in decision.lines})
         return page(
             "collectives/my_applications.html", partner=partner, applications=mine, lines=lines,
             open_rounds=rounds.open_rounds_for(db_session, [loc.id for loc in partner.localities]),

@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 
 from collectives.allocation import Candidate, Outcome, compare, draw_lots, run_greedy, run_mes
 from collectives.applications import applications_in, reason_labels
-from collectives.ledger import add_commitments, lock_share
+from collectives.ledger import add_commitments, entry, lock_share
 from collectives.membership import conflicted_partner_ids
 from collectives.models import (
     RULE_LABELS,
@@ -29,7 +29,6 @@ from collectives.models import (
     Decision,
     DecisionLine,
     EntryKind,
-    LedgerEntry,
     Outcome as OutcomeKind,
     Phase,
     Round,
@@ -157,17 +156,11 @@ def confirm_decision(session: Session, round_id: int, rule: Rule, *, by: User) -
     results = compute_results(session, round_)
     outcome = results.outcomes[rule.value]
     now = utcnow()
-    commitments = []
-    for application_id in outcome.selected:
-        application = results.application(application_id)
-        commitments.append(
-            LedgerEntry(
-                share_id=share.id, fund_id=share.fund_id, locality_id=share.locality_id, round_id=round_.id,
-                application_id=application.id, partner_id=application.partner_id, project_id=application.project_id,
-                kind=EntryKind.COMMITMENT.value, amount_pence=application.amount_pence, match_pence=application.match_pence,
-                note=f"Decision of {round_.name}", created_by_id=by.id,
-            )
-        )
+    commitments = [
+        entry(application, share, EntryKind.COMMITMENT, application.amount_pence, f"Decision of {round_.name}", by,
+              match=application.match_pence)
+        for application in map(results.application, outcome.selected)
+    ]
     add_commitments(session, share, commitments)  # refuses, and saves nothing, if the share would be overspent
 
     record = _record(results, rule, outcome)

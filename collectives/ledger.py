@@ -96,11 +96,14 @@ def _funded_application(session: Session, application_id: int) -> Application:
     return application
 
 
-def _entry(application: Application, share: FundShare, kind: EntryKind, amount: int, note: str, by: User) -> LedgerEntry:
+def entry(
+    application: Application, share: FundShare, kind: EntryKind, amount: int, note: str, by: User, *, match: int = 0
+) -> LedgerEntry:
+    """A ledger line for an application's money, tagged with its fund, locality, round, partner and project."""
     return LedgerEntry(
         share_id=share.id, fund_id=share.fund_id, locality_id=share.locality_id, round_id=application.round_id,
         application_id=application.id, partner_id=application.partner_id, project_id=application.project_id,
-        kind=kind.value, amount_pence=amount, note=note, created_by_id=by.id,
+        kind=kind.value, amount_pence=amount, match_pence=match, note=note, created_by_id=by.id,
     )
 
 
@@ -123,10 +126,10 @@ def record_payment(session: Session, application_id: int, amount_pence: int, not
             "A payment cannot be more than what is committed and not yet paid.",
             errors={"amount_pence": f"Only {format_pence(current.unpaid_pence)} is committed and not yet paid."},
         )
-    entry = _entry(application, share, EntryKind.PAYMENT, amount_pence, note, by)
-    session.add(entry)
+    payment = entry(application, share, EntryKind.PAYMENT, amount_pence, note, by)
+    session.add(payment)
     session.flush()
-    return entry
+    return payment
 
 
 def change_commitment(session: Session, application_id: int, change_pence: int, note: str, *, by: User) -> LedgerEntry:
@@ -144,10 +147,10 @@ def change_commitment(session: Session, application_id: int, change_pence: int, 
             errors={"amount_pence": f"{format_pence(current.paid_pence)} is already paid."},
         )
     kind = EntryKind.ADJUSTMENT if change_pence > 0 or current.committed_pence + change_pence > 0 else EntryKind.RELEASE
-    entry = _entry(application, share, kind, change_pence, note, by)
+    change = entry(application, share, kind, change_pence, note, by)
     if change_pence > 0:
-        add_commitments(session, share, [entry])
+        add_commitments(session, share, [change])
     else:
-        session.add(entry)
+        session.add(change)
         session.flush()
-    return entry
+    return change

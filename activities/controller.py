@@ -2,28 +2,44 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import astuple
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from litestar import Controller, Request, Response, get
+import msgspec
+from litestar import Controller, MediaType, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
+from markupsafe import Markup
 from sqlmodel import Session
 
 from activities import geojson
 from activities.geocode import Place, locate
-from activities.ical import calendar_for
-from activities.mapview import ASSETS_CSS, ASSETS_JS, build_map
-from activities.search import LIST_PAGE_SIZE, RADII_MILES, TIMES_OF_DAY, ActivityFilters, Found, find_activities, get_activity, with_categories
+from activities.ical import FeedRow, fast_calendar, ics_columns
+from activities.mapview import ASSETS_CSS, ASSETS_JS, map_shell, marker_data
+from activities.search import (
+    LIST_PAGE_SIZE,
+    RADII_MILES,
+    TIMES_OF_DAY,
+    ActivityFilters,
+    feed_rows,
+    find_activities,
+    get_activity,
+    search,
+)
+from creative_minds.cache import data_version
+from creative_minds.db import MAX_ID
 from creative_minds.exceptions import Invalid, NotFound
+from creative_minds.forms import parse_id
 from creative_minds.geo import ATTRIBUTION
 from creative_minds.localities import list_localities
 from creative_minds.postcodes import PostcodeError
 from creative_minds.settings import Settings
 from creative_minds.timeutil import today
-from creative_minds.views import page
+from creative_minds.views import page, render
 from projects.models import AGE_GROUP_LABELS, CATEGORY_LABELS, CONDITION_LABELS, WEEKDAY_LABELS
 
 STALE_AFTER_DAYS = 183
@@ -33,7 +49,9 @@ def _place(settings: Settings, filters: ActivityFilters) -> tuple[Place | None, 
     if not filters.postcode:
         return None, None
     try:
-        return locate(filters.postcode, lookup_url=settings.postcode_lookup_url, timeout=settings.postcode_lookup_timeout), None
+        return locate(
+            filters.postcode, lookup_url=settings.postcode_lookup_url, timeout=settings.postcode_lookup_timeout
+        ), None
     except PostcodeError as exc:
         return None, str(exc)
 
@@ -46,53 +64,113 @@ def _ids(raw: list[str] | None) -> list[int]:
     values = raw or []
     if len(values) > 100:
         raise Invalid("A shortlist can hold up to 100 activities.")
-    try:
-        return [int(v) for v in values]
-    except ValueError as exc:
-        raise Invalid("The shortlist link is not right: activity numbers must be whole numbers.") from exc
+    ids = [parse_id(v) for v in values]
+    if None in ids:
+        raise Invalid("The shortlist link is not right: activity numbers must be whole numbers.")
+    return [i for i in ids if i is not None]
+
+
+def _picked(raw: list[str]) -> list[int]:
+    """The shortlist carried through filters and pages (ids only; nothing personal)."""
+    ids: list[int] = []
+    for value in raw[:100]:
+        if value.isdigit() and 0 < int(value) <= MAX_ID and int(value) not in ids:
+            ids.append(int(value))
+    return ids
 
 
 class ActivitiesController(Controller):
     path = "/activities"
 
     @get("/", name="activities:find", sync_to_thread=True)
-    def find(self, request: HTMXRequest, db_session: NamedDependency[Session], page_number: Annotated[int, QueryParameter(name="page", ge=1)] = 1) -> Template:
+    def find(
+        self,
+        request: HTMXRequest,
+        db_session: NamedDependency[Session],
+        page_number: Annotated[int, QueryParameter(name="page", ge=1)] = 1,
+    ) -> Response:
         settings: Settings = request.app.state.settings
         filters = ActivityFilters.from_query(request.query_params)
         near, postcode_error = _place(settings, filters)
-        found = find_activities(db_session, filters, near=near)
-        pages = max(1, -(-len(found) // LIST_PAGE_SIZE))
-        page_number = min(page_number, pages)
-        listed = found[(page_number - 1) * LIST_PAGE_SIZE: page_number * LIST_PAGE_SIZE]
-        rendered = build_map(
-            found, tile_url=settings.tile_url, tile_attribution=settings.tile_attribution,
-            near=(near.latitude, near.longitude) if near else None,
-        )
-        params = filters.as_params()
-        context: dict[str, Any] = {
-            "filters": filters, "found": found, "listed": listed, "near": near, "postcode_error": postcode_error,
-            "map": rendered, "page_number": page_number, "pages": pages, "page_size": LIST_PAGE_SIZE,
-            "query": urlencode(params), "params": params, "attribution": ATTRIBUTION,
-        }
+        picked = _picked(request.query_params.getall("pick", []))
+        token = data_version(db_session)
+        where = (near.latitude, near.longitude, near.label) if near else None
+        key = ("finder", token, astuple(filters), page_number, tuple(picked), where, postcode_error) if token else None
+
+        def results() -> tuple[str, int]:
+            found = search(db_session, filters, near=near, page_number=page_number, page_size=LIST_PAGE_SIZE)
+            params = filters.as_params()
+            context: dict[str, Any] = {
+                "filters": filters,
+                "total": found.total,
+                "listed": found.listed,
+                "near": near,
+                "postcode_error": postcode_error,
+                "markers": marker_data(found.markers, (near.latitude, near.longitude) if near else None),
+                "page_number": found.page_number,
+                "pages": found.pages,
+                "page_size": LIST_PAGE_SIZE,
+                "query": urlencode(params),
+                "params": params,
+                "picked": picked,
+            }
+            return render(request, "activities/_results.html", context), found.total
+
+        html, total = request.app.state.page_cache.get_or_make(key, results)
         if request.htmx and not request.htmx.boosted:
-            return page("activities/_results.html", **context)
-        context.update(
-            localities=list_localities(db_session), categories=CATEGORY_LABELS, weekdays=WEEKDAY_LABELS,
-            times_of_day=TIMES_OF_DAY, age_groups=AGE_GROUP_LABELS, focuses=CONDITION_LABELS, radii=RADII_MILES,
-            assets_js=ASSETS_JS, assets_css=ASSETS_CSS,
+            return Response(html, media_type=MediaType.HTML)
+        return page(
+            "activities/find.html",
+            results=Markup(html),
+            total=total,
+            filters=filters,
+            picked=picked,
+            localities=list_localities(db_session),
+            categories=CATEGORY_LABELS,
+            weekdays=WEEKDAY_LABELS,
+            times_of_day=TIMES_OF_DAY,
+            age_groups=AGE_GROUP_LABELS,
+            focuses=CONDITION_LABELS,
+            radii=RADII_MILES,
+            assets_js=ASSETS_JS,
+            assets_css=ASSETS_CSS,
+            map=map_shell(settings.tile_url, settings.tile_attribution),
+            attribution=ATTRIBUTION,
         )
-        return page("activities/find.html", **context)
+
+    @get("/{project_id:int}/popup", name="activities:popup", sync_to_thread=True)
+    def popup(
+        self,
+        db_session: NamedDependency[Session],
+        project_id: FromPath[int],
+        miles: Annotated[float | None, QueryParameter(ge=0, le=1000)] = None,
+    ) -> Template:
+        """What a map marker shows when opened (fetched then, so the page carries only positions)."""
+        found = find_activities(db_session, ActivityFilters(), ids=[project_id]) if 0 < project_id <= MAX_ID else []
+        if not found:
+            raise NotFound("This activity is not running now, or the link is wrong.")
+        return page("activities/_popup.html", p=found[0].project, miles=miles)
 
     @get("/{project_id:int}", name="activities:detail", sync_to_thread=True)
-    def detail(self, db_session: NamedDependency[Session], project_id: FromPath[int]) -> Template:
+    def detail(self, request: Request, db_session: NamedDependency[Session], project_id: FromPath[int]) -> Template:
+        settings: Settings = request.app.state.settings
         project = get_activity(db_session, project_id)
         if project is None:
             raise NotFound("This activity is not running now, or the link is wrong.")
         age = (today() - project.updated_at.date()).days
-        return page("activities/detail.html", project=project, checked_days_ago=age, stale=age > STALE_AFTER_DAYS)
+        return page(
+            "activities/detail.html",
+            project=project,
+            checked_days_ago=age,
+            stale=age > STALE_AFTER_DAYS,
+            tile_url=settings.tile_url,
+            tile_attribution=settings.tile_attribution,
+        )
 
     @get("/sheet", name="activities:sheet", sync_to_thread=True)
-    def sheet(self, db_session: NamedDependency[Session], ids: Annotated[list[str] | None, QueryParameter(name="id")] = None) -> Template:
+    def sheet(
+        self, db_session: NamedDependency[Session], ids: Annotated[list[str] | None, QueryParameter(name="id")] = None
+    ) -> Template:
         chosen = _ids(ids)
         found = find_activities(db_session, ActivityFilters(), ids=chosen) if chosen else []
         order = {pid: i for i, pid in enumerate(chosen)}
@@ -104,36 +182,55 @@ class ActivitiesController(Controller):
         project = get_activity(db_session, project_id)
         if project is None:
             raise NotFound("This activity is not running now, or the link is wrong.")
-        body = calendar_for([project], name=project.title, base_url=_base_url(request))
+        body = fast_calendar([project], name=project.title, base_url=_base_url(request))
         return _calendar_response(body, f"activity-{project.id}.ics")
 
     @get("/calendar.ics", name="activities:ics_search", sync_to_thread=True)
     def ics_search(self, request: Request, db_session: NamedDependency[Session]) -> Response:
-        found = _feed_search(request, db_session)
-        body = calendar_for([f.project for f in found], name="Creative Minds activities", base_url=_base_url(request))
+        base = _base_url(request)
+        body = _feed(
+            request,
+            db_session,
+            "ics",
+            lambda filters, near: fast_calendar(
+                [FeedRow._make(row[:-1]) for row in feed_rows(db_session, filters, near, ics_columns())],
+                name="Creative Minds activities",
+                base_url=base,
+            ),
+        )
         return _calendar_response(body, "activities.ics")
 
     @get("/map.geojson", name="activities:geojson", sync_to_thread=True)
     def geojson(self, request: Request, db_session: NamedDependency[Session]) -> Response:
-        found = with_categories(db_session, _feed_search(request, db_session))
-        return Response(
-            geojson.feature_collection(found, base_url=_base_url(request)), media_type="application/geo+json",
-            headers={"Access-Control-Allow-Origin": "*"},
-        )
+        base = _base_url(request)
+
+        def build(filters: ActivityFilters, near: Place | None) -> bytes:
+            rows = feed_rows(db_session, filters, near, geojson.columns())
+            return msgspec.json.encode(geojson.collection_from_rows(rows, base_url=base))
+
+        body = _feed(request, db_session, "geojson", build)
+        return Response(body, media_type="application/geo+json", headers={"Access-Control-Allow-Origin": "*"})
 
 
-def _feed_search(request: Request, db_session: Session) -> list[Found]:
-    """The finder's search for a feed: a postcode that cannot be used is a 422, not a silent 'anywhere'."""
+def _feed(
+    request: Request, db_session: Session, kind: str, build: Callable[[ActivityFilters, Place | None], bytes]
+) -> bytes:
+    """A feed of the finder's search, kept until the data changes: a postcode that cannot be used is a
+    422, not a silent 'anywhere'."""
     settings: Settings = request.app.state.settings
     filters = ActivityFilters.from_query(request.query_params)
     near, error = _place(settings, filters)
     if error:
         raise Invalid(error, errors={"postcode": error})
-    return find_activities(db_session, filters, near=near)
+    token = data_version(db_session)
+    where = (near.latitude, near.longitude) if near else None
+    key = (kind, token, astuple(filters), where, _base_url(request), today()) if token else None
+    return request.app.state.page_cache.get_or_make(key, lambda: build(filters, near))
 
 
 def _calendar_response(body: bytes, filename: str) -> Response:
     return Response(
-        body, media_type="text/calendar; charset=utf-8",
+        body,
+        media_type="text/calendar",
         headers={"Content-Disposition": f'inline; filename="{filename}"', "Access-Control-Allow-Origin": "*"},
     )

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import time
+from functools import lru_cache
 from typing import Any
 
 from activities.search import Found
+from creative_minds.formatting import format_time
 from creative_minds.geo import ATTRIBUTION
-from creative_minds.web import format_time
+from projects.models import WEEKDAY_LABELS
+
+_DAYS = {d.value: label for d, label in WEEKDAY_LABELS.items()}
+
+
+@lru_cache(maxsize=2048)
+def _time(value: time | None) -> str | None:
+    return format_time(value) or None
 
 
 def feature(found: Found, *, base_url: str) -> dict[str, Any]:
@@ -17,9 +27,9 @@ def feature(found: Found, *, base_url: str) -> dict[str, Any]:
         "partner": p.partner_name,
         "locality": p.locality_name,
         "categories": p.categories,
-        "day": p.day_label or None,
-        "starts_at": format_time(p.starts_at) or None,
-        "ends_at": format_time(p.ends_at) or None,
+        "day": _DAYS.get(p.day_of_week) if p.day_of_week else None,
+        "starts_at": _time(p.starts_at),
+        "ends_at": _time(p.ends_at),
         "frequency": p.frequency,
         "free": p.is_free,
         "cost_pence": p.cost_to_attend_pence,
@@ -30,8 +40,106 @@ def feature(found: Found, *, base_url: str) -> dict[str, Any]:
     }
     if found.distance_miles is not None:
         properties["distance_miles"] = round(found.distance_miles, 2)
-    return {"type": "Feature", "id": p.id, "geometry": {"type": "Point", "coordinates": [p.longitude, p.latitude]}, "properties": properties}
+    return {
+        "type": "Feature",
+        "id": p.id,
+        "geometry": {"type": "Point", "coordinates": [p.longitude, p.latitude]},
+        "properties": properties,
+    }
 
 
 def feature_collection(found: list[Found], *, base_url: str) -> dict[str, Any]:
-    return {"type": "FeatureCollection", "features": [feature(f, base_url=base_url) for f in found], "attribution": ATTRIBUTION}
+    return {
+        "type": "FeatureCollection",
+        "features": [feature(f, base_url=base_url) for f in found],
+        "attribution": ATTRIBUTION,
+    }
+
+
+def _categories() -> Any:
+    """Each project's categories, in the same query: one comma-separated string."""
+    from sqlmodel import col, func, select
+
+    from projects.models import Project, ProjectCategory
+
+    return (
+        select(func.aggregate_strings(ProjectCategory.category, ","))
+        .where(col(ProjectCategory.project_id) == col(Project.id))
+        .scalar_subquery()
+    )
+
+
+def columns() -> tuple[Any, ...]:
+    """What a feature needs, read straight from the database (no row objects)."""
+    from creative_minds.localities import Locality
+    from partners.models import Partner
+    from projects.models import Project
+
+    return (
+        Project.id,
+        Project.title,
+        Partner.name,
+        Locality.name,
+        _categories(),
+        Project.day_of_week,
+        Project.starts_at,
+        Project.ends_at,
+        Project.frequency,
+        Project.cost_to_attend_pence,
+        Project.wheelchair_accessible,
+        Project.peer_led,
+        Project.postcode,
+        Project.longitude,
+        Project.latitude,
+    )
+
+
+def collection_from_rows(rows: list, *, base_url: str) -> dict[str, Any]:
+    """The same FeatureCollection as `feature_collection`, from `columns()` rows (each ending with its miles)."""
+    features = []
+    for (
+        pid,
+        title,
+        partner,
+        locality,
+        cats,
+        day,
+        starts,
+        ends,
+        freq,
+        cost,
+        wheelchair,
+        peer,
+        postcode,
+        lon,
+        lat,
+        miles,
+    ) in rows:
+        properties: dict[str, Any] = {
+            "id": pid,
+            "title": title,
+            "partner": partner,
+            "locality": locality,
+            "categories": sorted(cats.split(",")) if cats else [],
+            "day": _DAYS.get(day) if day else None,
+            "starts_at": _time(starts),
+            "ends_at": _time(ends),
+            "frequency": freq,
+            "free": cost == 0,
+            "cost_pence": cost,
+            "wheelchair_accessible": wheelchair,
+            "peer_led": peer,
+            "postcode": postcode,
+            "url": f"{base_url}/activities/{pid}",
+        }
+        if miles is not None:
+            properties["distance_miles"] = round(miles, 2)
+        features.append(
+            {
+                "type": "Feature",
+                "id": pid,
+                "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                "properties": properties,
+            }
+        )
+    return {"type": "FeatureCollection", "features": features, "attribution": ATTRIBUTION}

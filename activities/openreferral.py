@@ -7,11 +7,12 @@ Fields the app has no value for are left out rather than sent as null (the schem
 from __future__ import annotations
 
 import uuid
+from functools import lru_cache
 from typing import Any
 
 from activities.ical import first_session
 from activities.search import ActivityRow
-from creative_minds.web import format_time
+from creative_minds.formatting import format_time
 from projects.models import (
     AGE_GROUP_LABELS,
     AGE_RANGES,
@@ -26,7 +27,12 @@ from projects.models import (
 VERSION = "HSDS-UK-3.0"
 PROFILE = "https://github.com/OpenReferralUK/uk-profile"
 NAMESPACE = uuid.UUID("6f1c6a52-52d4-4a7e-9a43-1a1b0c2d3e4f")  # this app's own namespace for uuid5 ids
-COUNTY = {"barnsley": "South Yorkshire", "calderdale": "West Yorkshire", "kirklees": "West Yorkshire", "wakefield": "West Yorkshire"}
+COUNTY = {
+    "barnsley": "South Yorkshire",
+    "calderdale": "West Yorkshire",
+    "kirklees": "West Yorkshire",
+    "wakefield": "West Yorkshire",
+}
 TAXONOMIES = {
     "category": ("Creative Minds activity categories", "What kind of activity it is."),
     "audience": ("Creative Minds audiences", "Who the activity is for."),
@@ -34,12 +40,13 @@ TAXONOMIES = {
 }
 
 
+@lru_cache(maxsize=65_536)
 def stable_id(kind: str, key: object) -> str:
     return str(uuid.uuid5(NAMESPACE, f"creative-minds:{kind}:{key}"))
 
 
 def _term(taxonomy: str, code: str, name: str) -> dict[str, Any]:
-    title, description = TAXONOMIES[taxonomy]
+    title, _description = TAXONOMIES[taxonomy]
     return {
         "id": stable_id(f"term:{taxonomy}", code),
         "name": name,
@@ -59,8 +66,14 @@ def _attribute(service_id: str, term: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def organization(partner_id: int, name: str, description: str, email: str | None = None, website: str | None = None) -> dict[str, Any]:
-    data: dict[str, Any] = {"id": stable_id("organization", partner_id), "name": name, "description": description or name}
+def organization(
+    partner_id: int, name: str, description: str, email: str | None = None, website: str | None = None
+) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": stable_id("organization", partner_id),
+        "name": name,
+        "description": description or name,
+    }
     if email:
         data["email"] = email
     if website:
@@ -107,19 +120,35 @@ def _location(row: ActivityRow, service_id: str) -> dict[str, Any]:
         "name": row.venue_name or row.title,
         "latitude": row.latitude,
         "longitude": row.longitude,
-        "addresses": [{
-            "id": stable_id("address", row.id), "location_id": location_id, "address_1": address_1, "city": city,
-            "state_province": COUNTY.get(row.locality_slug, "England"), "postal_code": row.postcode, "country": "GB",
-            "address_type": "physical",
-        }],
+        "addresses": [
+            {
+                "id": stable_id("address", row.id),
+                "location_id": location_id,
+                "address_1": address_1,
+                "city": city,
+                "state_province": COUNTY.get(row.locality_slug, "England"),
+                "postal_code": row.postcode,
+                "country": "GB",
+                "address_type": "physical",
+            }
+        ],
     }
     access = ("Step-free and wheelchair accessible. " if row.wheelchair_accessible else "") + row.accessibility_notes
     if access.strip():
-        location["accessibility"] = [{"id": stable_id("accessibility", row.id), "location_id": location_id, "description": access.strip()}]
-    return {"id": stable_id("service_at_location", row.id), "service_id": service_id, "location_id": location_id, "location": location}
+        location["accessibility"] = [
+            {"id": stable_id("accessibility", row.id), "location_id": location_id, "description": access.strip()}
+        ]
+    return {
+        "id": stable_id("service_at_location", row.id),
+        "service_id": service_id,
+        "location_id": location_id,
+        "location": location,
+    }
 
 
-def service(row: ActivityRow, *, base_url: str, age_groups: list[str], website: str | None = None, nested: bool = True) -> dict[str, Any]:
+def service(
+    row: ActivityRow, *, base_url: str, age_groups: list[str], website: str | None = None, nested: bool = True
+) -> dict[str, Any]:
     service_id = stable_id("service", row.id)
     data: dict[str, Any] = {
         "id": service_id,
@@ -140,15 +169,21 @@ def service(row: ActivityRow, *, base_url: str, age_groups: list[str], website: 
             data["maximum_age"] = max(h for h in highs if h is not None)
     if not nested:
         return data
-    cost: dict[str, Any] = {"id": stable_id("cost_option", row.id), "service_id": service_id, "option": "Per session",
-                            "amount": row.cost_to_attend_pence / 100}
+    cost: dict[str, Any] = {
+        "id": stable_id("cost_option", row.id),
+        "service_id": service_id,
+        "option": "Per session",
+        "amount": row.cost_to_attend_pence / 100,
+    }
     cost["amount_description"] = row.cost_notes or ("Free" if row.is_free else "Per session")
     data["cost_options"] = [cost]
     schedule = _schedule(row, service_id)
     data["schedules"] = [schedule] if schedule else []
     data["service_at_locations"] = [_location(row, service_id)]
     contact_name = row.contact_name or row.partner_contact_name
-    data["contacts"] = [{"id": stable_id("contact", row.id), "service_id": service_id, "name": contact_name}] if contact_name else []
+    data["contacts"] = (
+        [{"id": stable_id("contact", row.id), "service_id": service_id, "name": contact_name}] if contact_name else []
+    )
     terms = [_term("category", c, CATEGORY_LABELS[Category(c)]) for c in row.categories]
     terms += [_term("audience", a, AGE_GROUP_LABELS[AgeGroup(a)]) for a in age_groups]
     if row.condition_focus != ConditionFocus.OPEN_TO_ALL:
@@ -162,6 +197,12 @@ def service(row: ActivityRow, *, base_url: str, age_groups: list[str], website: 
 def page(contents: list[dict[str, Any]], *, total: int, number: int, size: int) -> dict[str, Any]:
     pages = max(1, -(-total // size))
     return {
-        "total_items": total, "total_pages": pages, "page_number": number, "size": size,
-        "first_page": number == 1, "last_page": number >= pages, "empty": not contents, "contents": contents,
+        "total_items": total,
+        "total_pages": pages,
+        "page_number": number,
+        "size": size,
+        "first_page": number == 1,
+        "last_page": number >= pages,
+        "empty": not contents,
+        "contents": contents,
     }

@@ -15,15 +15,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from litestar.testing import TestClient  # noqa: E402
-from sqlalchemy import update  # noqa: E402
+from litestar.testing import TestClient
+from sqlalchemy import update
 
-from creative_minds.app import create_app  # noqa: E402
-from creative_minds.cli import run_alembic  # noqa: E402
-from creative_minds.db import import_models, make_engine, session_scope  # noqa: E402
-from creative_minds.demo import load_demo  # noqa: E402
-from creative_minds.settings import Settings  # noqa: E402
-from projects.models import Project  # noqa: E402
+from creative_minds.app import create_app
+from creative_minds.cli import run_alembic
+from creative_minds.db import import_models, make_engine, session_scope
+from creative_minds.demo import load_demo
+from creative_minds.settings import Settings
+from projects.models import Project
 
 PROJECTS, RUNS = 10_000, 5
 REQUESTS = {
@@ -56,7 +56,9 @@ def main() -> None:
                     size = len(response.content)
                 median = statistics.median(times)
                 verdict = "met" if median < 1 else "NOT met"
-                print(f"{label:32} median {median:.3f} s  max {max(times):.3f} s  {size / 1024:,.0f} KB  (target under 1 s: {verdict})")
+                print(
+                    f"{label:32} median {median:.3f} s  max {max(times):.3f} s  {size / 1024:,.0f} KB  (target under 1 s: {verdict})"
+                )
         app.state.engine.dispose()
 
 

@@ -7,16 +7,34 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
 
-from collectives import applications, decisions, funds, ledger, membership, rounds, voting
-from collectives.forms import EligibilityInput, FundInput, RoundInput
-from collectives.models import Application, ApplicationStatus, Constituency, Phase, Rule
+from collectives.applications import service as applications
+from collectives.applications.forms import EligibilityInput
+from collectives.applications.models import Application, ApplicationStatus
+from collectives.decisions import service as decisions
+from collectives.funds import ledger
+from collectives.funds import service as funds
+from collectives.funds.forms import FundInput
+from collectives.involvement import service as involvement
+from collectives.involvement.forms import ExpenseInput, MeetingInput
+from collectives.membership import service as membership
+from collectives.membership.models import Constituency, PaymentChoice
+from collectives.rounds import service as rounds
+from collectives.rounds.forms import RoundInput
+from collectives.rounds.models import Phase, Rule, TieRule
+from collectives.voting import service as voting
 from creative_minds.accounts.models import Role, User
 from creative_minds.localities import Locality
 from creative_minds.timeutil import today, utcnow
 from partners.models import Partner, PartnerStatus
 from projects.models import Project, ProjectStatus
+from projects.service import follow_funding
 
-CONSTITUENCY_MIX = [Constituency.LIVED_EXPERIENCE] * 3 + [Constituency.CARER, Constituency.CARER, Constituency.TRUST_STAFF, Constituency.COMMUNITY_REP]
+CONSTITUENCY_MIX = [Constituency.LIVED_EXPERIENCE] * 3 + [
+    Constituency.CARER,
+    Constituency.CARER,
+    Constituency.TRUST_STAFF,
+    Constituency.COMMUNITY_REP,
+]
 PLANS = {  # locality slug -> (stage the demo round reaches, number of applications)
     "kirklees": (Phase.VOTING, 12),
     "calderdale": (Phase.OPEN, 6),
@@ -37,21 +55,34 @@ def load(session: Session, *, coordinator: User, password_hash: str, rng: random
     localities = {loc.slug: loc for loc in session.exec(select(Locality))}
     fund = funds.create_fund(
         session,
-        FundInput(name="Trust match fund 2026–27", total_pence=200_000_00, starts_on=date(2026, 4, 1), ends_on=date(2027, 3, 31),
-                  shares={loc.id: 50_000_00 for loc in localities.values()}),
+        FundInput(
+            name="Trust match fund 2026–27",
+            total_pence=200_000_00,
+            starts_on=date(2026, 4, 1),
+            ends_on=date(2027, 3, 31),
+            shares={loc.id: 50_000_00 for loc in localities.values()},  # type: ignore[misc]
+        ),
         by=coordinator,
     )
     logins: list[tuple[str, str, str]] = []
     for slug, locality in localities.items():
         members = _members(session, locality, password_hash, logins)
+        _involvement(session, locality, members, coordinator, rng)
         share = next(s for s in fund.shares if s.locality_id == locality.id)
         stage, count = PLANS[slug]
         round_ = rounds.create_round(
             session,
-            RoundInput(share_id=share.id, name=f"{locality.name} autumn round", budget_pence=30_000_00,
-                       description=f"Creative and sports projects for people leaving services in {locality.name}.",
-                       applications_close_on=today() + timedelta(days=10 if stage == Phase.OPEN else -5),
-                       voting_closes_on=today() + timedelta(days=20), rule=Rule.MES, quorum_min_voters=4),
+            RoundInput(
+                share_id=share.id,
+                name=f"{locality.name} autumn round",
+                budget_pence=30_000_00,
+                description=f"Creative and sports projects for people leaving services in {locality.name}.",
+                applications_close_on=today() + timedelta(days=10 if stage == Phase.OPEN else -5),
+                voting_closes_on=today() + timedelta(days=20),
+                rule=Rule.MES,
+                tie_rule=TieRule.EARLIER if slug == "calderdale" else TieRule.LOT,
+                quorum_min_voters=4,
+            ),
             by=coordinator,
         )
         _applications(session, round_, locality, count, rng)
@@ -66,15 +97,16 @@ def load(session: Session, *, coordinator: User, password_hash: str, rng: random
         voters = members[:5] if stage == Phase.VOTING else members
         for member in voters:
             liked = rng.sample(eligible, k=max(1, len(eligible) // 2))
-            voting.cast_ballot(session, round_, [a.id for a in liked], by=member)
+            voting.cast_ballot(session, round_, [a.id for a in liked], by=member)  # type: ignore[misc]
         if stage == Phase.VOTING:
             continue
-        rounds.advance_phase(session, round_, by=coordinator)
-        decision = decisions.confirm_decision(session, round_.id, Rule.MES, by=coordinator)
-        rounds.advance_phase(session, round_, by=coordinator)
+        rounds.advance_phase(session, round_, by=coordinator, confirmed=True)
+        decision = decisions.confirm_decision(session, round_.id, Rule.MES, by=coordinator, confirmed=True)
         funded = [line for line in decision.lines if line.outcome == "funded"]
         for line in funded[:3]:
-            ledger.record_payment(session, line.application_id, line.amount_pence // 2, "First instalment", by=coordinator)
+            ledger.record_payment(
+                session, line.application_id, line.amount_pence // 2, "First instalment", by=coordinator
+            )
     return logins
 
 
@@ -82,24 +114,74 @@ def _members(session: Session, locality: Locality, password_hash: str, logins: l
     existing = session.exec(select(User).where(User.email == f"member.{locality.slug}@example.org")).one()
     people = [existing]
     for n in range(2, 8):
-        user = User(email=f"member{n}.{locality.slug}@example.org", full_name=f"{locality.name} Member {n}", password_hash=password_hash,
-                    role=Role.COLLECTIVE_MEMBER.value, locality_id=locality.id)
+        user = User(
+            email=f"member{n}.{locality.slug}@example.org",
+            full_name=f"{locality.name} Member {n}",
+            password_hash=password_hash,
+            role=Role.COLLECTIVE_MEMBER.value,
+            locality_id=locality.id,
+        )
         session.add(user)
         people.append(user)
     session.flush()
     for user, constituency in zip(people, CONSTITUENCY_MIX):
         membership.admit_directly(session, user, locality.id, constituency)
-    logins.append((f"member2.{locality.slug}@example.org … member7.{locality.slug}@example.org", "Collective member", f"more {locality.name} members"))
+    logins.append(
+        (
+            f"member2.{locality.slug}@example.org … member7.{locality.slug}@example.org",
+            "Collective member",
+            f"more {locality.name} members",
+        )
+    )
     return people
 
 
-def _applications(session: Session, round_, locality: Locality, count: int, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
-    candidates = list(session.exec(
-        select(Project).join(Partner, Partner.id == Project.partner_id).where(
-            Project.locality_id == locality.id, Partner.status == PartnerStatus.APPROVED,
-            col(Project.status).in_([ProjectStatus.DRAFT.value, ProjectStatus.SUBMITTED.value]),
-        ).order_by(Project.id)
-    ))
+def _involvement(
+    session: Session, locality: Locality, members: list[User], coordinator: User, rng: random.Random
+) -> None:
+    """Payment choices, two past meetings and a few bus fares, so the involvement pages have something to show."""
+    choices = [PaymentChoice.MONEY, PaymentChoice.VOUCHER, PaymentChoice.NONE]
+    for member in members:
+        involvement.set_payment_choice(session, member.id, rng.choice(choices), by=coordinator)
+    for days_ago, title in [(40, "Getting to know the applications"), (12, "Reading the applications together")]:
+        meeting = involvement.record_meeting(
+            session,
+            MeetingInput(
+                locality_id=locality.id,
+                held_on=today() - timedelta(days=days_ago),
+                title=title,
+                payment_pence=2_000,
+                attendee_ids=[m.id for m in members if rng.random() < 0.8],  # type: ignore[misc]
+            ),
+            by=coordinator,
+        )
+        for attendance in meeting.attendances[:2]:
+            involvement.claim_expense(
+                session,
+                attendance.user_id,
+                ExpenseInput(
+                    spent_on=meeting.held_on,
+                    description="Bus fare to the meeting and back",
+                    amount_pence=rng.choice([340, 480, 560]),
+                    meeting_id=meeting.id,
+                ),
+                by=coordinator,
+            )
+
+
+def _applications(session: Session, round_, locality: Locality, count: int, rng: random.Random) -> None:
+    candidates = list(
+        session.exec(
+            select(Project)
+            .join(Partner, Partner.id == Project.partner_id)
+            .where(
+                Project.locality_id == locality.id,
+                Partner.status == PartnerStatus.APPROVED,
+                col(Project.status).in_([ProjectStatus.DRAFT.value, ProjectStatus.SUBMITTED.value]),
+            )
+            .order_by(Project.id)
+        )
+    )
     # The demo's "group@example.org" partner applies in Kirklees so its login shows an application.
     group = session.exec(select(User).where(User.email == "group@example.org")).first()
     chosen = [p for p in candidates if group is not None and p.partner_id == group.partner_id][:1]
@@ -110,17 +192,23 @@ def _applications(session: Session, round_, locality: Locality, count: int, rng:
             continue
         seen_partners.add(project.partner_id)
         amount = max(1_000_00, min(project.requested_pence, 8_000_00))
-        session.add(Application(
-            round_id=round_.id, project_id=project.id, partner_id=project.partner_id, amount_pence=amount,
-            match_pence=max(project.match_pence, amount // 3), local_need=rng.choice(NEEDS),
-            submitted_by_id=round_.created_by_id, submitted_at=utcnow() - timedelta(days=rng.randint(3, 25)),
-        ))
-        project.status = ProjectStatus.SUBMITTED.value
-        session.add(project)
+        session.add(
+            Application(
+                round_id=round_.id,
+                project_id=project.id,
+                partner_id=project.partner_id,
+                amount_pence=amount,
+                match_pence=max(project.match_pence, amount // 3),
+                local_need=rng.choice(NEEDS),
+                submitted_by_id=round_.created_by_id,
+                submitted_at=utcnow() - timedelta(days=rng.randint(3, 25)),
+            )
+        )
+        follow_funding(session, project, ProjectStatus.SUBMITTED)
     session.flush()
 
 
-def _eligibility(session: Session, round_, coordinator: User, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
+def _eligibility(session: Session, round_, coordinator: User, rng: random.Random) -> None:
     for application in applications.applications_in(session, round_.id, statuses=[ApplicationStatus.SUBMITTED]):
         problems = applications.application_problems(application)
         if problems:
@@ -131,6 +219,6 @@ def _eligibility(session: Session, round_, coordinator: User, rng: random.Random
     if not applications.applications_in(session, round_.id, statuses=[ApplicationStatus.ELIGIBLE]):
         first = applications.applications_in(session, round_.id)[0]
         first.status = ApplicationStatus.SUBMITTED.value
-        applications.decide_eligibility(session, first, EligibilityInput(eligible=True, note="Record updated since"), by=coordinator)
-
-
+        applications.decide_eligibility(
+            session, first, EligibilityInput(eligible=True, note="Record updated since"), by=coordinator
+        )

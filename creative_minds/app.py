@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin, SQLAlchemySyncConfig
 from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
@@ -15,20 +17,34 @@ from litestar.static_files import create_static_files_router
 from litestar.stores.registry import StoreRegistry
 
 from creative_minds import STATIC_DIR
+from creative_minds.audit.middleware import ClientAddressMiddleware
 from creative_minds.auth import SessionConfig, SessionUserMiddleware
+from creative_minds.cache import PageCache
 from creative_minds.db import import_models, make_engine, make_session_maker
 from creative_minds.errors import EXCEPTION_HANDLERS
+from creative_minds.input_guard import InputGuardMiddleware
 from creative_minds.keys import ensure_secret_key
+from creative_minds.security_headers import NonceMiddleware, SecurityHeaders
 from creative_minds.settings import Settings
 from creative_minds.store import make_store
-from creative_minds.transactions import TransactionMiddleware
+from creative_minds.transactions import TransactionMiddleware, closing_handler
 from creative_minds.web import make_template_config
 
 PUBLIC_PATHS = ["/static", "/schema"]
+CSRF_FREE_PATHS = ["^/openreferral", "^/static/"]
 
 
-def _is_form_post(request) -> bool:  # type: ignore[no-untyped-def]
+def _is_form_post(request) -> bool:
     return request.method == "POST"
+
+
+def _proxy_middleware(settings: Settings) -> list[DefineMiddleware]:
+    """Believe X-Forwarded-For only from the proxies named in CM_TRUSTED_PROXIES (none by default)."""
+    if not settings.trusted_proxies:
+        return []
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    return [DefineMiddleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -36,19 +52,21 @@ def create_app(settings: Settings | None = None) -> Litestar:
     import_models()
     from activities.controller import ActivitiesController
     from activities.oruk_controller import OpenReferralController
-    from stories.controller import ParticipantsController
-    from stories.reports_controller import ReportsController
-    from stories.stories_controller import StoriesController
-    from collectives.applications_controller import ApplicationsController
-    from collectives.controller import CollectivesController, JoinController
-    from collectives.funds_controller import FundsController
-    from collectives.rounds_controller import RoundsController
+    from collectives.applications.controller import ApplicationsController
+    from collectives.funds.controller import FundsController
+    from collectives.involvement.controller import InvolvementController
+    from collectives.membership.controller import CollectivesController, JoinController
+    from collectives.rounds.controller import RoundsController
     from creative_minds.accounts.controller import AccountController, LoginController
+    from creative_minds.audit.controller import AuditController
     from creative_minds.home import HomeController
     from partners.api import PartnerApiController
     from partners.controller import PartnerController, RegistrationController
     from projects.api import ProjectApiController
     from projects.controller import ProjectController
+    from stories.participants.controller import ParticipantsController
+    from stories.publishing.controller import StoriesController
+    from stories.reports.controller import ReportsController
 
     engine = make_engine(settings)
     db_config = SQLAlchemySyncConfig(
@@ -57,6 +75,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # Commits happen in TransactionMiddleware; the plugin only closes the session.
         create_all=False,
     )
+    db_config.before_send_handler = closing_handler(db_config)
     secret = ensure_secret_key(engine, settings)
     template_config = make_template_config()
     session_config = SessionConfig(
@@ -71,10 +90,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         store="rate_limit",
         check_throttle_handler=_is_form_post,
     )
-    # Sign-in and registration sit on their own router so only they are rate-limited.
+    # Registration and asking to join sit on their own router so only they are rate-limited per
+    # address; sign-in counts only failures, per address and per account (accounts/throttle.py).
     throttled = Router(
         path="/",
-        route_handlers=[LoginController, RegistrationController, JoinController],
+        route_handlers=[RegistrationController, JoinController],
         middleware=[rate_limit.middleware],
     )
     stores = StoreRegistry(
@@ -84,6 +104,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             HomeController,
             throttled,
+            LoginController,
             AccountController,
             PartnerController,
             PartnerApiController,
@@ -98,6 +119,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             RoundsController,
             ApplicationsController,
             FundsController,
+            AuditController,
+            InvolvementController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
         plugins=[
@@ -107,11 +130,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         # Outermost first. The transaction commits before the session is stored (see transactions.py).
         middleware=[
+            DefineMiddleware(NonceMiddleware),
+            DefineMiddleware(InputGuardMiddleware),
+            *_proxy_middleware(settings),
+            DefineMiddleware(ClientAddressMiddleware),
             session_config.middleware,
             DefineMiddleware(SessionUserMiddleware, exclude=PUBLIC_PATHS),
-            DefineMiddleware(TransactionMiddleware, session_scope_key=db_config.session_scope_key),
+            DefineMiddleware(TransactionMiddleware, db_config=db_config),
         ],
-        csrf_config=CSRFConfig(secret=secret, cookie_secure=settings.secure_cookies, cookie_samesite="lax"),
+        # Open, read-only feeds and static files set no cookies (nothing is posted to them).
+        csrf_config=CSRFConfig(
+            secret=secret, cookie_secure=settings.secure_cookies, cookie_samesite="lax", exclude=CSRF_FREE_PATHS
+        ),
         template_config=template_config,
         stores=stores,
         exception_handlers=EXCEPTION_HANDLERS,
@@ -121,8 +151,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             path="/schema",
             render_plugins=[SwaggerRenderPlugin()],
         ),
+        before_send=[SecurityHeaders(settings).before_send],
         debug=settings.debug,
     )
     app.state.engine = engine
     app.state.settings = settings
+    app.state.page_cache = PageCache(settings.page_cache_mb * 1024 * 1024)
+    # Everything made so far (modules, routes, templates) lives as long as the process: move it out of
+    # the garbage collector's sight, so collections during a request walk only that request's objects.
+    gc.freeze()
     return app

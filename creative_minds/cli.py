@@ -12,7 +12,7 @@ from creative_minds.accounts.models import Role
 from creative_minds.settings import Settings
 
 
-def alembic_config(settings: Settings):  # type: ignore[no-untyped-def]
+def alembic_config(settings: Settings):
     from alembic.config import Config
 
     config = Config(str(REPO_DIR / "alembic.ini"))
@@ -20,8 +20,8 @@ def alembic_config(settings: Settings):  # type: ignore[no-untyped-def]
     return config
 
 
-def run_alembic(settings: Settings, action: str) -> None:
-    """Run an Alembic command on the configured database ('upgrade' or 'check')."""
+def run_alembic(settings: Settings, action: str, revision: str = "head") -> None:
+    """Run an Alembic command on the configured database ('upgrade', 'downgrade' or 'check')."""
     from alembic import command
 
     from creative_minds.db import make_engine
@@ -29,14 +29,17 @@ def run_alembic(settings: Settings, action: str) -> None:
     config = alembic_config(settings)
     config.attributes["skip_logging"] = True
     engine = make_engine(settings)
-    with engine.begin() as connection:
+    with engine.connect() as connection:  # env.py runs the migrations in their own transaction
         config.attributes["connection"] = connection
         if action == "upgrade":
-            command.upgrade(config, "head")
+            command.upgrade(config, revision)
+        elif action == "downgrade":
+            command.downgrade(config, revision)
         elif action == "check":
             command.check(config)
         else:  # pragma: no cover - guarded by click choices
             raise ValueError(action)
+        connection.commit()
     engine.dispose()
 
 
@@ -55,8 +58,14 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
     import uvicorn
 
     uvicorn.run(
-        "creative_minds.app:create_app", factory=True, host=host, port=port, workers=workers, reload=reload,
-        proxy_headers=True, log_level="info",
+        "creative_minds.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        proxy_headers=False,  # the app believes forwarded headers only from CM_TRUSTED_PROXIES
+        log_level="info",
     )
 
 
@@ -105,7 +114,7 @@ def demo(if_empty: bool, partners: int, projects: int) -> None:
     _print_logins(logins, DEMO_PASSWORD)
 
 
-def _print_logins(logins, password: str) -> None:  # type: ignore[no-untyped-def]
+def _print_logins(logins, password: str) -> None:
     click.echo(f"\nDemo sign-ins (every demo account's password is: {password})")
     if logins is None:
         click.echo("  coordinator@example.org, member.kirklees@example.org, champion1@example.org,")
@@ -132,11 +141,21 @@ def purge_sessions() -> None:
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--locality", "locality_slug", default=None, help="Locality slug, for collective members and champions.")
 @click.option("--partner-id", type=int, default=None, help="Partner number, for partner users.")
-@click.option("--constituency", type=click.Choice(["lived_experience", "carer", "trust_staff", "community_rep"]), default=None,
-              help="For collective members: they are admitted to the locality's collective as this.")
+@click.option(
+    "--constituency",
+    type=click.Choice(["lived_experience", "carer", "trust_staff", "community_rep"]),
+    default=None,
+    help="For collective members: they are admitted to the locality's collective as this.",
+)
 @click.password_option(help="At least 10 characters (asked for when not given).")
 def create_user_command(
-    email: str, full_name: str, role: str, locality_slug: str | None, partner_id: int | None, constituency: str | None, password: str
+    email: str,
+    full_name: str,
+    role: str,
+    locality_slug: str | None,
+    partner_id: int | None,
+    constituency: str | None,
+    password: str,
 ) -> None:
     """Create an account (for example the first coordinator)."""
     from creative_minds.accounts.service import create_user
@@ -155,14 +174,21 @@ def create_user_command(
                     raise click.BadParameter(f"unknown locality {locality_slug!r}", param_hint="--locality")
                 locality_id = locality.id
             user = create_user(
-                session, email=email, full_name=full_name, password=password, role=Role(role),
-                locality_id=locality_id, partner_id=partner_id,
+                session,
+                email=email,
+                full_name=full_name,
+                password=password,
+                role=Role(role),
+                locality_id=locality_id,
+                partner_id=partner_id,
             )
             if role == Role.COLLECTIVE_MEMBER:
                 if constituency is None or locality_id is None:
-                    raise click.BadParameter("collective members need --locality and --constituency", param_hint="--constituency")
-                from collectives.membership import admit_directly
-                from collectives.models import Constituency
+                    raise click.BadParameter(
+                        "collective members need --locality and --constituency", param_hint="--constituency"
+                    )
+                from collectives.membership.models import Constituency
+                from collectives.membership.service import admit_directly
 
                 admit_directly(session, user, locality_id, Constituency(constituency))
             click.echo(f"Created {user.email} ({Role(role).label}).")

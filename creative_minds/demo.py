@@ -13,9 +13,9 @@ from datetime import time, timedelta
 from sqlmodel import Session, func, select
 
 from creative_minds.accounts.models import Role, User
-from creative_minds.auth import hash_password
 from creative_minds.geo import centroid
 from creative_minds.localities import Locality
+from creative_minds.passwords import hash_password
 from creative_minds.timeutil import today, utcnow
 from partners.models import AgreementStatus, BankAccountStatus, Partner, PartnerKind, PartnerStatus
 from projects.models import (
@@ -44,21 +44,42 @@ class DemoLogin:
 # Towns of each locality, with the postcode districts they sit in.
 TOWNS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     "barnsley": [
-        ("Barnsley", ("S70", "S71", "S75")), ("Penistone", ("S36",)), ("Hoyland", ("S74",)),
-        ("Wombwell", ("S73",)), ("Cudworth", ("S72",)), ("Royston", ("S71",)), ("Goldthorpe", ("S63",)),
+        ("Barnsley", ("S70", "S71", "S75")),
+        ("Penistone", ("S36",)),
+        ("Hoyland", ("S74",)),
+        ("Wombwell", ("S73",)),
+        ("Cudworth", ("S72",)),
+        ("Royston", ("S71",)),
+        ("Goldthorpe", ("S63",)),
     ],
     "calderdale": [
-        ("Halifax", ("HX1", "HX2", "HX3")), ("Brighouse", ("HD6",)), ("Elland", ("HX5",)),
-        ("Sowerby Bridge", ("HX6",)), ("Hebden Bridge", ("HX7",)), ("Todmorden", ("OL14",)), ("Ripponden", ("HX6",)),
+        ("Halifax", ("HX1", "HX2", "HX3")),
+        ("Brighouse", ("HD6",)),
+        ("Elland", ("HX5",)),
+        ("Sowerby Bridge", ("HX6",)),
+        ("Hebden Bridge", ("HX7",)),
+        ("Todmorden", ("OL14",)),
+        ("Ripponden", ("HX6",)),
     ],
     "kirklees": [
-        ("Huddersfield", ("HD1", "HD2", "HD3", "HD4", "HD5")), ("Dewsbury", ("WF12", "WF13")), ("Batley", ("WF17",)),
-        ("Holmfirth", ("HD9",)), ("Mirfield", ("WF14",)), ("Heckmondwike", ("WF16",)), ("Marsden", ("HD7",)),
+        ("Huddersfield", ("HD1", "HD2", "HD3", "HD4", "HD5")),
+        ("Dewsbury", ("WF12", "WF13")),
+        ("Batley", ("WF17",)),
+        ("Holmfirth", ("HD9",)),
+        ("Mirfield", ("WF14",)),
+        ("Heckmondwike", ("WF16",)),
+        ("Marsden", ("HD7",)),
         ("Cleckheaton", ("BD19",)),
     ],
     "wakefield": [
-        ("Wakefield", ("WF1", "WF2")), ("Pontefract", ("WF8",)), ("Castleford", ("WF10",)), ("Ossett", ("WF5",)),
-        ("Normanton", ("WF6",)), ("Featherstone", ("WF7",)), ("Knottingley", ("WF11",)), ("Horbury", ("WF4",)),
+        ("Wakefield", ("WF1", "WF2")),
+        ("Pontefract", ("WF8",)),
+        ("Castleford", ("WF10",)),
+        ("Ossett", ("WF5",)),
+        ("Normanton", ("WF6",)),
+        ("Featherstone", ("WF7",)),
+        ("Knottingley", ("WF11",)),
+        ("Horbury", ("WF4",)),
     ],
 }
 
@@ -106,14 +127,80 @@ ACTIVITY_TITLES: dict[Category, list[str]] = {
     Category.DIGITAL: ["Digital Skills Drop-in", "Board and Video Games Night"],
 }
 
-STREETS = ["Market Street", "Church Lane", "Station Road", "Victoria Road", "Park Avenue", "Mill Lane",
-           "High Street", "Queen Street", "Northgate", "Westgate", "Bridge Street", "Canal Side"]
-VENUES = ["Community Centre", "Library", "Church Hall", "Sports Ground", "Arts Centre", "Leisure Centre",
-          "Community Garden", "Town Hall", "Cricket Club", "Youth Centre"]
-FIRST_NAMES = ["Asha", "Ben", "Carys", "Dev", "Ellie", "Faisal", "Grace", "Harry", "Imran", "Jess", "Kieran",
-               "Leanne", "Mo", "Nadia", "Owen", "Priya", "Rob", "Sadia", "Tom", "Una", "Vic", "Wes", "Yasmin", "Zak"]
-LAST_NAMES = ["Ahmed", "Brook", "Clarke", "Dyson", "Evans", "Firth", "Greenwood", "Haigh", "Iqbal", "Jagger",
-              "Kaur", "Lister", "Mitchell", "Naylor", "Oldroyd", "Patel", "Quarmby", "Rhodes", "Sykes", "Taylor"]
+STREETS = [
+    "Market Street",
+    "Church Lane",
+    "Station Road",
+    "Victoria Road",
+    "Park Avenue",
+    "Mill Lane",
+    "High Street",
+    "Queen Street",
+    "Northgate",
+    "Westgate",
+    "Bridge Street",
+    "Canal Side",
+]
+VENUES = [
+    "Community Centre",
+    "Library",
+    "Church Hall",
+    "Sports Ground",
+    "Arts Centre",
+    "Leisure Centre",
+    "Community Garden",
+    "Town Hall",
+    "Cricket Club",
+    "Youth Centre",
+]
+FIRST_NAMES = [
+    "Asha",
+    "Ben",
+    "Carys",
+    "Dev",
+    "Ellie",
+    "Faisal",
+    "Grace",
+    "Harry",
+    "Imran",
+    "Jess",
+    "Kieran",
+    "Leanne",
+    "Mo",
+    "Nadia",
+    "Owen",
+    "Priya",
+    "Rob",
+    "Sadia",
+    "Tom",
+    "Una",
+    "Vic",
+    "Wes",
+    "Yasmin",
+    "Zak",
+]
+LAST_NAMES = [
+    "Ahmed",
+    "Brook",
+    "Clarke",
+    "Dyson",
+    "Evans",
+    "Firth",
+    "Greenwood",
+    "Haigh",
+    "Iqbal",
+    "Jagger",
+    "Kaur",
+    "Lister",
+    "Mitchell",
+    "Naylor",
+    "Oldroyd",
+    "Patel",
+    "Quarmby",
+    "Rhodes",
+    "Sykes",
+    "Taylor",
+]
 INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
 
 
@@ -148,11 +235,21 @@ def load_demo(session: Session, *, partners: int = 130, projects: int = 1100, se
 
     coordinator = add_user("coordinator@example.org", "Chris Coordinator", Role.COORDINATOR, "runs the network")
     for slug, loc in localities.items():
-        add_user(f"member.{slug}@example.org", f"{loc.name} Collective Member", Role.COLLECTIVE_MEMBER,
-                 f"member of the {loc.name} collective", locality_id=loc.id)
+        add_user(
+            f"member.{slug}@example.org",
+            f"{loc.name} Collective Member",
+            Role.COLLECTIVE_MEMBER,
+            f"member of the {loc.name} collective",
+            locality_id=loc.id,
+        )
     champions = [
-        add_user(f"champion{i + 1}@example.org", _person(rng), Role.CHAMPION, "staff or volunteer champion",
-                 locality_id=list(localities.values())[i % 4].id)
+        add_user(
+            f"champion{i + 1}@example.org",
+            _person(rng),
+            Role.CHAMPION,
+            "staff or volunteer champion",
+            locality_id=list(localities.values())[i % 4].id,
+        )
         for i in range(8)
     ]
     add_user("reporter@example.org", "Robin Reporter", Role.REPORTER, "Community Reporter")
@@ -183,7 +280,9 @@ def load_demo(session: Session, *, partners: int = 130, projects: int = 1100, se
             description=f"{name} is a {kind.value.replace('_', ' ')} in {town} offering "
             f"{', '.join(c.value.replace('_', ' ') for c in categories)} for local people.",
             charity_number=str(rng.randint(1_000_000, 1_199_999)) if kind == PartnerKind.CHARITY else None,
-            company_number=f"{rng.randint(1, 15_999_999):08d}" if kind in (PartnerKind.CIC, PartnerKind.SOCIAL_ENTERPRISE) else None,
+            company_number=f"{rng.randint(1, 15_999_999):08d}"
+            if kind in (PartnerKind.CIC, PartnerKind.SOCIAL_ENTERPRISE)
+            else None,
             contact_name=_person(rng),
             contact_email=f"hello@{_slug(name)}.example.org",
             contact_phone=f"01{rng.randint(200, 999)} {rng.randint(100000, 999999)}",
@@ -191,13 +290,17 @@ def load_demo(session: Session, *, partners: int = 130, projects: int = 1100, se
             postcode=f"{outcode} {_inward(rng)}",
             website=f"https://{_slug(name)}.example.org",
             agreement_status=agreement.value,
-            agreement_signed_on=today() - timedelta(days=rng.randint(30, 900)) if agreement == AgreementStatus.SIGNED else None,
+            agreement_signed_on=today() - timedelta(days=rng.randint(30, 900))
+            if agreement == AgreementStatus.SIGNED
+            else None,
             safeguarding_review_due_on=today() + timedelta(days=rng.randint(-60, 700)),
             insurance_expires_on=today() + timedelta(days=rng.randint(-30, 365)),
             mh_friendly_accredited=rng.random() < 0.4,
             mhfa_trained_staff=rng.randint(0, 8),
             has_constitution=kind == PartnerKind.PEER_LED_GROUP and rng.random() < 0.7,
-            bank_account_status=rng.choice(list(BankAccountStatus)).value if kind == PartnerKind.PEER_LED_GROUP else BankAccountStatus.NONE.value,
+            bank_account_status=rng.choice(list(BankAccountStatus)).value
+            if kind == PartnerKind.PEER_LED_GROUP
+            else BankAccountStatus.NONE.value,
             approved_at=now if status == PartnerStatus.APPROVED else None,
             approved_by_id=coordinator.id if status == PartnerStatus.APPROVED else None,
         )
@@ -218,7 +321,9 @@ def load_demo(session: Session, *, partners: int = 130, projects: int = 1100, se
     # Partner users: one for a handful of partners, named so they are easy to find.
     for index, (partner, *_rest) in enumerate(partner_rows[:12]):
         email = "group@example.org" if index == 6 else f"partner{index + 1}@example.org"
-        note = f"partner user of {partner.name}" + (" (awaiting approval)" if partner.status != PartnerStatus.APPROVED else "")
+        note = f"partner user of {partner.name}" + (
+            " (awaiting approval)" if partner.status != PartnerStatus.APPROVED else ""
+        )
         add_user(email, partner.contact_name, Role.PARTNER, note, partner_id=partner.id)
     session.flush()
 
@@ -235,7 +340,11 @@ def load_demo(session: Session, *, partners: int = 130, projects: int = 1100, se
         category = rng.choice(categories)
         extra = rng.choice(list(Category)) if rng.random() < 0.25 else None
         title = f"{rng.choice(ACTIVITY_TITLES[category])} – {town}"
-        status = rng.choices(statuses, weights=weights)[0] if partner.status == PartnerStatus.APPROVED else ProjectStatus.DRAFT
+        project_status = (
+            rng.choices(statuses, weights=weights)[0]
+            if partner.status == PartnerStatus.APPROVED
+            else ProjectStatus.DRAFT
+        )
         total = rng.randint(5, 150) * 10_000
         match = int(total * rng.uniform(0.2, 0.6)) // 100 * 100
         start_hour = rng.choice([9, 10, 10, 11, 13, 14, 18, 19])
@@ -250,7 +359,7 @@ def load_demo(session: Session, *, partners: int = 130, projects: int = 1100, se
             title=title,
             description=f"A friendly {category.value.replace('_', ' ')} session in {town}. "
             "No experience needed; come along, try it and meet people.",
-            status=status.value,
+            status=project_status.value,
             condition_focus=focus.value,
             venue_name=f"{town} {rng.choice(VENUES)}",
             venue_address=f"{rng.randint(1, 200)} {rng.choice(STREETS)}, {town}",
@@ -265,8 +374,15 @@ def load_demo(session: Session, *, partners: int = 130, projects: int = 1100, se
             end_date=start_date + timedelta(days=rng.choice([84, 182, 365])),
             capacity=rng.choice([12, 15, 15, 20, 20, 25, 30, 100]),
             wheelchair_accessible=rng.random() < 0.6,
-            accessibility_notes=rng.choice(["", "Quiet room available.", "You can bring a supporter.",
-                                            "Hearing loop in the main hall.", "Step-free entrance at the side door."]),
+            accessibility_notes=rng.choice(
+                [
+                    "",
+                    "Quiet room available.",
+                    "You can bring a supporter.",
+                    "Hearing loop in the main hall.",
+                    "Step-free entrance at the side door.",
+                ]
+            ),
             peer_led=partner.kind == PartnerKind.PEER_LED_GROUP,
             cost_to_attend_pence=rng.choice([0, 0, 0, 0, 150, 200, 300]),
             contact_name=partner.contact_name,
@@ -278,15 +394,15 @@ def load_demo(session: Session, *, partners: int = 130, projects: int = 1100, se
             updated_at=now,
             status_changed_at=now - timedelta(days=rng.randint(0, 60)),
         )
-        project.category_links = [ProjectCategory(category=category.value)] + (
-            [ProjectCategory(category=extra.value)] if extra and extra != category else []
+        project.category_links = [ProjectCategory(category=category.value)] + (  # type: ignore[call-arg]
+            [ProjectCategory(category=extra.value)] if extra and extra != category else []  # type: ignore[call-arg]
         )
         if focus == ConditionFocus.CAMHS:
-            project.age_group_links = [ProjectAgeGroup(age_group=AgeGroup.YOUNG_PEOPLE.value)]
+            project.age_group_links = [ProjectAgeGroup(age_group=AgeGroup.YOUNG_PEOPLE.value)]  # type: ignore[call-arg]
         elif rng.random() < 0.3:
-            project.age_group_links = [ProjectAgeGroup(age_group=rng.choice(list(AgeGroup)).value)]
+            project.age_group_links = [ProjectAgeGroup(age_group=rng.choice(list(AgeGroup)).value)]  # type: ignore[call-arg]
         if rng.random() < 0.3:
-            project.champion_links = [ProjectChampion(user_id=rng.choice(champions).id)]
+            project.champion_links = [ProjectChampion(user_id=rng.choice(champions).id)]  # type: ignore[call-arg]
         session.add(project)
     session.flush()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 import logging
 from typing import Any
 from urllib.parse import quote
@@ -10,6 +12,7 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import Scope, Send
 
 from creative_minds.exceptions import DomainError
 
@@ -28,8 +31,11 @@ TITLES = {
 }
 
 
+JSON_PATHS = ("/api/", "/openreferral")  # machine-read APIs answer errors in JSON whatever they accept
+
+
 def wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or (
+    return request.url.path.startswith(JSON_PATHS) or (
         "application/json" in request.headers.get("accept", "") and "text/html" not in request.headers.get("accept", "")
     )
 
@@ -42,7 +48,12 @@ def _respond(request: Request, status: int, message: str, errors: dict[str, Any]
         return Response(body, status_code=status, media_type=MediaType.JSON)
     return Template(
         template_name="error.html",
-        context={"status": status, "title": TITLES.get(status, "Something went wrong"), "message": message, "errors": errors},
+        context={
+            "status": status,
+            "title": TITLES.get(status, "Something went wrong"),
+            "message": message,
+            "errors": errors,
+        },
         status_code=status,
     )
 
@@ -97,3 +108,23 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     HTTPException: http_exception_handler,
     HTTP_500_INTERNAL_SERVER_ERROR: internal_error_handler,
 }
+
+
+async def send_error(scope: Scope, send: Send, status: int, message: str) -> None:
+    """Answer straight from a middleware, before any handler: JSON for the API, a small page for people."""
+    path: str = scope.get("path", "")
+    accept = dict(scope.get("headers", [])).get(b"accept", b"").decode("latin-1")
+    if path.startswith(("/api/", "/openreferral/")) or ("application/json" in accept and "text/html" not in accept):
+        body = json.dumps({"status_code": status, "detail": message}).encode()
+        content_type = b"application/json"
+    else:
+        title = html.escape(TITLES.get(status, "Something went wrong"))
+        body = (
+            f'<!doctype html><html lang="en-GB"><head><meta charset="utf-8"><title>{title}</title>'
+            '<link rel="stylesheet" href="/static/css/app.css"></head><body><main class="wrap">'
+            f'<h1>{title}</h1><p>{html.escape(message)}</p><p><a href="/">Go to the home page</a></p></main></body></html>'
+        ).encode()
+        content_type = b"text/html; charset=utf-8"
+    headers: list[Any] = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body, "more_body": False})

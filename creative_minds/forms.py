@@ -8,7 +8,7 @@ from datetime import date
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlparse
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, ValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from creative_minds.exceptions import Invalid
@@ -78,13 +78,24 @@ Website = Annotated[str | None, BeforeValidator(blank_to_none), AfterValidator(_
 Phone = Annotated[str | None, BeforeValidator(blank_to_none), AfterValidator(_phone)]
 OptionalDate = Annotated[date | None, BeforeValidator(blank_to_none), BeforeValidator(_dates)]
 OptionalInt = Annotated[int | None, BeforeValidator(blank_to_none)]
+# A row's id as typed in a form: a positive whole number within PostgreSQL's integer range.
+Id = Annotated[int, Field(gt=0, le=2**31 - 1)]
+# Money in whole pence, as the database keeps it (an integer column: at most £21,474,836.47).
+MAX_PENCE = 2**31 - 1
+Pence = Annotated[int, Field(ge=0, le=MAX_PENCE)]
+PositivePence = Annotated[int, Field(gt=0, le=MAX_PENCE)]
+OptionalId = Annotated[int | None, BeforeValidator(blank_to_none), Field(gt=0, le=2**31 - 1)]
 
 
 def raise_field(field: str, message: str) -> None:
     """From a model validator: raise an error that belongs to one field."""
     raise ValidationError.from_exception_data(
         "Form",
-        [InitErrorDetails(type=PydanticCustomError("value_error", "{message}", {"message": message}), loc=(field,), input=None)],
+        [
+            InitErrorDetails(
+                type=PydanticCustomError("value_error", "{message}", {"message": message}), loc=(field,), input=None
+            )
+        ],
     )
 
 
@@ -193,3 +204,24 @@ def validate(model: type[M], values: Mapping[str, Any], errors: dict[str, str] |
     if found:
         raise Invalid("Some answers need checking. Look for the messages beside each question.", errors=found)
     return result
+
+
+def parse_date_or_none(raw: str) -> date | None:
+    """A YYYY-MM-DD query value, or None for anything else (a filter never fails on a bad date)."""
+    try:
+        return date.fromisoformat(raw.strip()) if raw and len(raw.strip()) == 10 else None
+    except ValueError:
+        return None
+
+
+MAX_ID = 2**31 - 1
+
+
+def parse_id(raw: str | None) -> int | None:
+    """A row id typed in a query string or form: ASCII digits within PostgreSQL's integer range, else None.
+    (`"¹³".isdigit()` is true but int() refuses it, so isdigit alone is not enough.)"""
+    text = (raw or "").strip()
+    if not (text.isascii() and text.isdecimal()) or len(text) > 10:
+        return None
+    value = int(text)
+    return value if 0 < value <= MAX_ID else None

@@ -36,7 +36,7 @@ def ensure_secret_key(engine: Engine, settings: Settings) -> str:
             session.add(row)
             try:
                 session.commit()
-            except Exception:  # another instance made it first
+            except Exception:  # noqa: BLE001 - another instance made it first (any driver's error)
                 session.rollback()
                 row = session.get(AppSecret, "csrf")
         if row is None:  # pragma: no cover - only if the row vanished between two statements

@@ -27,14 +27,40 @@ class LocalityFacts:
 
 # Centre points: the main town centre of each metropolitan borough.
 LOCALITIES: tuple[LocalityFacts, ...] = (
-    LocalityFacts("barnsley", "Barnsley", 53.5526, -1.4797,
-                  ("S70", "S71", "S72", "S73", "S74", "S75", "S36")),
-    LocalityFacts("calderdale", "Calderdale", 53.7248, -1.8658,
-                  ("HX1", "HX2", "HX3", "HX4", "HX5", "HX6", "HX7", "HD6", "OL14")),
-    LocalityFacts("kirklees", "Kirklees", 53.6458, -1.7850,
-                  ("HD1", "HD2", "HD3", "HD4", "HD5", "HD7", "HD8", "HD9", "WF12", "WF13", "WF14", "WF15", "WF16", "WF17", "BD19")),
-    LocalityFacts("wakefield", "Wakefield", 53.6833, -1.4977,
-                  ("WF1", "WF2", "WF3", "WF4", "WF5", "WF6", "WF7", "WF8", "WF9", "WF10", "WF11")),
+    LocalityFacts("barnsley", "Barnsley", 53.5526, -1.4797, ("S70", "S71", "S72", "S73", "S74", "S75", "S36")),
+    LocalityFacts(
+        "calderdale", "Calderdale", 53.7248, -1.8658, ("HX1", "HX2", "HX3", "HX4", "HX5", "HX6", "HX7", "HD6", "OL14")
+    ),
+    LocalityFacts(
+        "kirklees",
+        "Kirklees",
+        53.6458,
+        -1.7850,
+        (
+            "HD1",
+            "HD2",
+            "HD3",
+            "HD4",
+            "HD5",
+            "HD7",
+            "HD8",
+            "HD9",
+            "WF12",
+            "WF13",
+            "WF14",
+            "WF15",
+            "WF16",
+            "WF17",
+            "BD19",
+        ),
+    ),
+    LocalityFacts(
+        "wakefield",
+        "Wakefield",
+        53.6833,
+        -1.4977,
+        ("WF1", "WF2", "WF3", "WF4", "WF5", "WF6", "WF7", "WF8", "WF9", "WF10", "WF11"),
+    ),
 )
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import re
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 
 MAX_PENCE = 100_000_000_00  # £100 million: anything larger is a typing mistake here
 
@@ -37,15 +39,26 @@ def parse_pounds(text: str | int | Decimal | None, *, allow_blank: bool = False)
     return pence
 
 
-def format_pence(pence: int | None, *, blank: str = "") -> str:
-    """123450 -> '£1,234.50'; whole pounds drop the pence ('£1,200')."""
+def format_pence(pence: int | None, *, blank: str = "", pennies: bool = False) -> str:
+    """123450 -> '£1,234.50'; whole pounds drop the pence ('£1,200') unless `pennies` ('£1,200.00')."""
     if pence is None:
         return blank
     sign = "-" if pence < 0 else ""
     pounds, rest = divmod(abs(int(pence)), 100)
-    if rest:
+    if rest or pennies:
         return f"{sign}£{pounds:,}.{rest:02d}"
     return f"{sign}£{pounds:,}"
+
+
+def format_pence_exact(pence: int | None, *, blank: str = "") -> str:
+    """Always to the penny, as decisions about money are shown: 300000 -> '£3,000.00'."""
+    return format_pence(pence, blank=blank, pennies=True)
+
+
+def round_pence(amount: Fraction | Decimal | int) -> int:
+    """An exact amount of pence (a share of a budget, say) to whole pence, halves rounded up."""
+    value = Fraction(amount)
+    return math.floor(value + Fraction(1, 2))
 
 
 def pence_to_input(pence: int | None) -> str:

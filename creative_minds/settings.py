@@ -1,78 +1,90 @@
-"""Settings read from environment variables, grouped by concern."""
+"""Settings, read from environment variables by pydantic-settings and grouped by concern.
+
+Each field's alias is the environment variable that sets it; README's settings table lists them
+all (tests/core/test_settings.py checks that it does).
+"""
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
 from decimal import Decimal
 
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
 DEFAULT_DATABASE_URL = "sqlite:///creative_minds.db"
-
-
-def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    return int(raw) if raw not in (None, "") else default
-
-
-def _bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
-    if raw in (None, ""):
-        return default
-    return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
 def normalise_database_url(url: str) -> str:
     """Use the psycopg 3 driver for PostgreSQL URLs given without a driver."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
-@dataclass(frozen=True)
-class Settings:
-    database_url: str = DEFAULT_DATABASE_URL
-    # Extra connect arguments (tests use it to put PostgreSQL tables in their own schema).
-    database_schema: str | None = None
+def _env(name: str) -> AliasChoices:
+    """Set by the environment variable `name`, or in code by the field's own name."""
+    return AliasChoices(name, name.lower())
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True, populate_by_name=True, extra="ignore")
+
+    # Database
+    database_url: str = Field(DEFAULT_DATABASE_URL, validation_alias=_env("DATABASE_URL"))
+    # A PostgreSQL schema to use instead of `public` (tests give each run its own).
+    database_schema: str | None = Field(None, validation_alias=_env("DATABASE_SCHEMA"))
+    # Web
     # Signs CSRF tokens. Unset: a key is made once and kept in the database (see keys.py).
-    secret_key: str | None = None
-    debug: bool = False
-    # Login and registration attempts allowed per client address per minute.
-    login_attempts_per_minute: int = 10
-    session_max_age_seconds: int = 14 * 24 * 3600
-    secure_cookies: bool = False
+    secret_key: str | None = Field(None, validation_alias=_env("SECRET_KEY"))
+    debug: bool = Field(False, validation_alias=_env("CM_DEBUG"))
+    # Failed sign-ins allowed per network address per minute (successful ones never count), and
+    # registrations or requests to join per address per minute.
+    login_attempts_per_minute: int = Field(10, ge=1, validation_alias=_env("CM_LOGIN_ATTEMPTS_PER_MINUTE"))
+    # Wrong passwords in a row before an account waits (30 s, doubling each time, at most 15 minutes).
+    account_free_failures: int = Field(5, ge=1, validation_alias=_env("CM_ACCOUNT_FREE_FAILURES"))
+    session_max_age_seconds: int = Field(14 * 24 * 3600, ge=60, validation_alias=_env("CM_SESSION_MAX_AGE"))
+    # Proxies (addresses or networks, comma-separated) whose X-Forwarded-For is believed. Unset: none,
+    # so a client cannot pretend to come from elsewhere. Behind a load balancer, name it here.
+    trusted_proxies: str = Field("", validation_alias=_env("CM_TRUSTED_PROXIES"))
+    # Cookies go over HTTPS only. On by default; the demo (plain http on this machine) turns it off.
+    secure_cookies: bool = Field(True, validation_alias=_env("CM_SECURE_COOKIES"))
+    # Megabytes of rendered finder, Open Referral and partner-list results each instance keeps until the
+    # data they show changes (creative_minds/cache.py); 0 keeps nothing.
+    page_cache_mb: int = Field(32, ge=0, validation_alias=_env("CM_PAGE_CACHE_MB"))
     # Map
-    tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-    tile_attribution: str = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
-    postcode_lookup_url: str | None = None  # e.g. https://api.postcodes.io/postcodes/
-    postcode_lookup_timeout: float = 2.0
+    tile_url: str = Field("https://tile.openstreetmap.org/{z}/{x}/{y}.png", validation_alias=_env("CM_TILE_URL"))
+    tile_attribution: str = Field(
+        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+        validation_alias=_env("CM_TILE_ATTRIBUTION"),
+    )
+    postcode_lookup_url: str | None = Field(None, validation_alias=_env("CM_POSTCODE_LOOKUP_URL"))
+    postcode_lookup_timeout: float = Field(2.0, gt=0, validation_alias=_env("CM_POSTCODE_LOOKUP_TIMEOUT"))
     # Wellbeing evaluation
-    meaningful_change_points: Decimal = Decimal("3")
-    small_number_threshold: int = 5
+    meaningful_change_points: Decimal = Field(Decimal("3"), gt=0, validation_alias=_env("CM_MEANINGFUL_CHANGE"))
+    small_number_threshold: int = Field(5, ge=1, validation_alias=_env("CM_SMALL_NUMBER_THRESHOLD"))
+
+    @field_validator("database_url")
+    @classmethod
+    def _driver(cls, value: str) -> str:
+        return normalise_database_url(value)
+
+    @field_validator("secret_key", "database_schema", "postcode_lookup_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
 
     @classmethod
-    def from_env(cls, **overrides: object) -> "Settings":
-        values: dict[str, object] = {
-            "database_url": normalise_database_url(os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)),
-            "database_schema": os.environ.get("DATABASE_SCHEMA") or None,
-            "debug": _bool("CM_DEBUG", False),
-            "login_attempts_per_minute": _int("CM_LOGIN_ATTEMPTS_PER_MINUTE", 10),
-            "session_max_age_seconds": _int("CM_SESSION_MAX_AGE", 14 * 24 * 3600),
-            "secure_cookies": _bool("CM_SECURE_COOKIES", False),
-            "small_number_threshold": _int("CM_SMALL_NUMBER_THRESHOLD", 5),
-            "postcode_lookup_timeout": float(os.environ.get("CM_POSTCODE_LOOKUP_TIMEOUT", "2.0")),
-        }
-        secret = os.environ.get("SECRET_KEY")
-        if secret:
-            values["secret_key"] = secret
-        for env, key in (
-            ("CM_TILE_URL", "tile_url"),
-            ("CM_TILE_ATTRIBUTION", "tile_attribution"),
-            ("CM_POSTCODE_LOOKUP_URL", "postcode_lookup_url"),
-        ):
-            if os.environ.get(env):
-                values[key] = os.environ[env]
-        if os.environ.get("CM_MEANINGFUL_CHANGE"):
-            values["meaningful_change_points"] = Decimal(os.environ["CM_MEANINGFUL_CHANGE"])
-        values.update(overrides)
-        return cls(**values)  # type: ignore[arg-type]
+    def from_env(cls, **overrides: object) -> Settings:
+        """The environment's settings, with any given here taking precedence."""
+        return cls(**overrides)
+
+    @classmethod
+    def environment_variables(cls) -> list[str]:
+        """Every environment variable the app reads, for the README check."""
+        names = []
+        for field in cls.model_fields.values():
+            alias = field.validation_alias
+            assert isinstance(alias, AliasChoices)
+            names.append(str(alias.choices[0]))
+        return names

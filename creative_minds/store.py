@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from advanced_alchemy.extensions.litestar import SQLAlchemySyncConfig
 from advanced_alchemy.extensions.litestar.store import SQLAlchemyStore, StoreModelMixin
 
@@ -12,18 +14,16 @@ class StoreItem(StoreModelMixin):
     __tablename__ = "web_store"
 
 
-
-
 def make_store(config: SQLAlchemySyncConfig, namespace: str) -> SQLAlchemyStore:
     return SQLAlchemyStore(config=config, model=StoreItem, namespace=namespace)
 
 
-def purge_expired(engine) -> int:  # type: ignore[no-untyped-def]
+def purge_expired(engine) -> int:
     """Delete expired sign-in sessions and rate-limit counters; returns how many rows went."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from sqlalchemy import delete
 
     with engine.begin() as connection:
-        result = connection.execute(delete(StoreItem).where(StoreItem.expires_at < datetime.now(timezone.utc)))
+        result = connection.execute(delete(StoreItem).where(StoreItem.expires_at < datetime.now(UTC)))
     return result.rowcount or 0

@@ -10,22 +10,34 @@ from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
+from creative_minds.db import StaleEdit
 from creative_minds.exceptions import Invalid
+from creative_minds.transactions import mark_failed
 
 
 def page(template: str, status_code: int = 200, **context: Any) -> Template:
     return Template(template_name=template, context=context, status_code=status_code)
 
 
+def render(request: Request, template: str, context: dict[str, Any]) -> str:
+    """A template rendered to text here (to be kept and reused), with what Litestar's own responses give it."""
+    engine = request.app.template_engine
+    assert engine is not None
+    return engine.get_template(template).render(**context, request=request)
+
+
 def form_with_errors(template: str, exc: Invalid, values: dict[str, Any], **context: Any) -> Template:
-    """Show the form again, keeping what was typed, with a message beside each problem (422)."""
-    return page(
-        template,
-        status_code=HTTP_422_UNPROCESSABLE_ENTITY,
-        errors=exc.errors or {"__all__": exc.message},
-        error_message=exc.message,
-        values=values,
-        **context,
+    """Show the form again, keeping what was typed, with a message beside each problem (422).
+    Nothing the request changed is saved (see transactions.py), whatever status an htmx caller uses."""
+    return mark_failed(
+        page(
+            template,
+            status_code=HTTP_422_UNPROCESSABLE_ENTITY,
+            errors=exc.errors or {"__all__": exc.message},
+            error_message=exc.message,
+            values=values,
+            **context,
+        )
     )
 
 
@@ -42,3 +54,33 @@ def safe_next(target: str | None, default: str = "/") -> str:
     if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
         return default
     return target
+
+
+def stale_form(
+    template: str, exc: StaleEdit, values: dict[str, Any], saved: dict[str, Any], **context: Any
+) -> Template:
+    """Show the form again after someone else saved first: what was typed stays, with what is saved
+    now beside it where the two differ; the next save is made against the newer version (409)."""
+    theirs = {
+        key: saved[key]
+        for key, typed in values.items()
+        if key in saved and key != "version" and _as_text(typed) != _as_text(saved[key])
+    }
+    response = page(
+        template,
+        status_code=409,
+        errors={},
+        error_message=exc.message,
+        values={**values, "version": exc.current.version},
+        theirs=theirs or {"(no field)": "their save changed nothing you can see here"},
+        **context,
+    )
+    return mark_failed(response)
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, (list, tuple, set)):
+        return ",".join(sorted(str(v) for v in value))
+    if hasattr(value, "value"):
+        return str(value.value)
+    return "" if value is None else str(value)

@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+from dataclasses import astuple
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
+from markupsafe import Markup
 from sqlmodel import Session
 
 from creative_minds.accounts.models import Role
-from creative_minds.auth import SESSION_USER_KEY, coordinator_only, current_user, login_required, require_user, rotate_session
-from creative_minds.exceptions import Invalid
-from creative_minds.forms import form_values, validate
+from creative_minds.auth import (
+    coordinator_only,
+    current_user,
+    login_required,
+    require_user,
+)
+from creative_minds.cache import kept
+from creative_minds.db import StaleEdit
+from creative_minds.exceptions import Conflict, Invalid
+from creative_minds.forms import form_values, parse_id, validate
 from creative_minds.localities import list_localities
-from creative_minds.views import form_with_errors, page, redirect_with_message
+from creative_minds.views import form_with_errors, page, redirect_with_message, render, stale_form
 from partners import service
 from partners.forms import PartnerDetails, PartnerInput, Registration
 from partners.models import AGREEMENT_LABELS, BANK_LABELS, KIND_LABELS, STATUS_LABELS, Partner
@@ -49,28 +59,35 @@ class RegistrationController(Controller):
     path = "/register"
 
     @get("/", name="partners:register", sync_to_thread=True)
-    def register_form(self, db_session: NamedDependency[Session]) -> Template:
-        return page("partners/register.html", values={}, errors={}, **form_choices(db_session))
+    def register_form(self, request: Request, db_session: NamedDependency[Session]) -> Template:
+        return page(
+            "partners/register.html",
+            values={},
+            errors={},
+            signed_in=current_user(request) is not None,
+            **form_choices(db_session),
+        )
 
     @post("/", name="partners:register_submit", sync_to_thread=True)
     def register(
         self, request: Request, db_session: NamedDependency[Session], data: URLEncodedBody[dict[str, Any]]
     ) -> Template | Redirect:
+        if current_user(request) is not None:
+            raise Conflict("You are signed in already. Sign out first to register another group.")
         values, errors = parse_partner_form(data)
         try:
             registration = validate(Registration, values, errors)
-            user, partner = service.register_partner(db_session, registration)
+            _, partner = service.register_partner(db_session, registration)
         except Invalid as exc:
             values.pop("password", None)
             values.pop("password_confirm", None)
             return form_with_errors("partners/register.html", exc, values, **form_choices(db_session))
-        rotate_session(request)
-        request.set_session({SESSION_USER_KEY: user.id})
+        # The same answer whether or not the e-mail already had an account (see register_partner).
         return redirect_with_message(
             request,
-            request.app.route_reverse("partners:detail", partner_id=partner.id),
+            "/login?" + urlencode({"email": str(registration.email)}),
             f"Thank you. {partner.name} is registered and waiting for a coordinator to approve it. "
-            "You can add projects now.",
+            "Sign in with the e-mail address and password you chose to add your projects.",
         )
 
 
@@ -78,8 +95,8 @@ class PartnerController(Controller):
     path = "/partners"
     guards = [login_required]
 
-    @get("/", name="partners:list", sync_to_thread=True)
-    def list_partners(
+    @get("/", name="partners:list")
+    async def list_partners(
         self,
         request: HTMXRequest,
         db_session: NamedDependency[Session],
@@ -89,24 +106,38 @@ class PartnerController(Controller):
         status: FromQuery[str] = "",
         agreement: FromQuery[str] = "",
         page_number: Annotated[int, QueryParameter(name="page", ge=1)] = 1,
-    ) -> Template:
+    ) -> Response:
         filters = service.PartnerFilters(
             q=q[:100], kind=kind, locality=locality, status=status, agreement=agreement, page=page_number
         )
         user = current_user(request)
-        results = service.search_partners(db_session, filters, user=user)
-        context = {
-            "results": results,
-            "filters": filters,
-            "params": {k: v for k, v in vars(filters).items() if k != "page"},
-            "kinds": KIND_LABELS,
-            "statuses": STATUS_LABELS,
-            "agreements": AGREEMENT_LABELS,
-            "localities": list_localities(db_session),
-            "awaiting": service.count_awaiting_approval(db_session) if user and user.is_coordinator else 0,
-        }
-        template = "partners/_results.html" if request.htmx and not request.htmx.boosted else "partners/list.html"
-        return page(template, **context)
+        params = {k: v for k, v in vars(filters).items() if k != "page"}
+        coordinator = bool(user and user.is_coordinator)
+        see_status = bool(user and user.can.see_partner_status)
+
+        def results() -> tuple[str, int, list]:
+            found = service.search_partners(db_session, filters, user=user)
+            html = render(request, "partners/_results.html", {"results": found, "filters": filters, "params": params})
+            awaiting = service.count_awaiting_approval(db_session) if coordinator else 0
+            return html, awaiting, list_localities(db_session)
+
+        # The list depends only on the data, the filters and what this kind of user may see: kept until the data
+        # changes, and then answered without a trip to a worker thread.
+        key = ("partners", astuple(filters), coordinator, see_status)
+        html, awaiting, localities = await kept(request.scope, request.app.state.page_cache, db_session, key, results)
+        if request.htmx and not request.htmx.boosted:
+            return Response(html, media_type=MediaType.HTML)
+        return page(
+            "partners/list.html",
+            results_html=Markup(html),
+            filters=filters,
+            params=params,
+            kinds=KIND_LABELS,
+            statuses=STATUS_LABELS,
+            agreements=AGREEMENT_LABELS,
+            localities=localities,
+            awaiting=awaiting,
+        )
 
     @get("/new", name="partners:new", guards=[coordinator_only], sync_to_thread=True)
     def new_form(self, db_session: NamedDependency[Session]) -> Template:
@@ -118,7 +149,9 @@ class PartnerController(Controller):
     ) -> Template | Redirect:
         values, errors = parse_partner_form(data)
         try:
-            partner = service.create_partner(db_session, validate(PartnerInput, values, errors), by=require_user(request))
+            partner = service.create_partner(
+                db_session, validate(PartnerInput, values, errors), by=require_user(request)
+            )
         except Invalid as exc:
             return form_with_errors("partners/new.html", exc, values, **form_choices(db_session))
         return redirect_with_message(
@@ -168,10 +201,30 @@ class PartnerController(Controller):
         values, errors = parse_partner_form(data)
         shape = PartnerInput if user.is_coordinator else PartnerDetails
         try:
-            service.update_partner(db_session, partner, validate(shape, values, errors), by=user)
+            service.update_partner(
+                db_session,
+                partner,
+                validate(shape, values, errors),
+                by=user,
+                expected_version=parse_id(str(values.get("version") or "")),
+            )
+        except StaleEdit as exc:
+            return stale_form(
+                "partners/edit.html",
+                exc,
+                values,
+                partner_values(exc.current),
+                partner=partner,
+                is_coordinator=user.is_coordinator,
+                **form_choices(db_session, partner),
+            )
         except Invalid as exc:
             return form_with_errors(
-                "partners/edit.html", exc, values, partner=partner, is_coordinator=user.is_coordinator,
+                "partners/edit.html",
+                exc,
+                values,
+                partner=partner,
+                is_coordinator=user.is_coordinator,
                 **form_choices(db_session, partner),
             )
         return redirect_with_message(
@@ -180,14 +233,18 @@ class PartnerController(Controller):
 
     @post("/{partner_id:int}/approve", name="partners:approve", guards=[coordinator_only], sync_to_thread=True)
     def approve(self, request: Request, db_session: NamedDependency[Session], partner_id: FromPath[int]) -> Redirect:
-        partner = service.approve_partner(db_session, service.get_partner(db_session, partner_id), by=require_user(request))
+        partner = service.approve_partner(
+            db_session, service.get_partner(db_session, partner_id), by=require_user(request)
+        )
         return redirect_with_message(
             request, request.app.route_reverse("partners:detail", partner_id=partner.id), f"{partner.name} is approved."
         )
 
     @post("/{partner_id:int}/archive", name="partners:archive", guards=[coordinator_only], sync_to_thread=True)
     def archive(self, request: Request, db_session: NamedDependency[Session], partner_id: FromPath[int]) -> Redirect:
-        partner = service.archive_partner(db_session, service.get_partner(db_session, partner_id), by=require_user(request))
+        partner = service.archive_partner(
+            db_session, service.get_partner(db_session, partner_id), by=require_user(request)
+        )
         return redirect_with_message(
             request, request.app.route_reverse("partners:detail", partner_id=partner.id), f"{partner.name} is archived."
         )

@@ -8,7 +8,17 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import AfterValidator, BaseModel, EmailStr, Field, model_validator
 
-from creative_minds.forms import raise_field, OptionalDate, OptionalInt, OptionalText, Phone, Postcode, Text, Website
+from creative_minds.forms import (
+    Id,
+    OptionalDate,
+    OptionalInt,
+    OptionalText,
+    Phone,
+    Postcode,
+    Text,
+    Website,
+    raise_field,
+)
 from creative_minds.timeutil import today
 from partners.models import AgreementStatus, BankAccountStatus, PartnerKind
 
@@ -51,7 +61,7 @@ class PartnerDetails(BaseModel):
     description: Text = Field(default="", max_length=2000)
     charity_number: CharityNumber = Field(default=None, max_length=16)
     company_number: CompanyNumber = Field(default=None, max_length=16)
-    locality_ids: list[int] = Field(min_length=1)
+    locality_ids: list[Id] = Field(min_length=1)
     contact_name: Text = Field(min_length=1, max_length=120)
     contact_email: EmailStr = Field(max_length=254)
     contact_phone: Phone = Field(default=None, max_length=40)
@@ -67,7 +77,7 @@ class PartnerDetails(BaseModel):
     bank_account_status: BankAccountStatus = BankAccountStatus.NONE
 
     @model_validator(mode="after")
-    def _peer_led_fields(self) -> "PartnerDetails":
+    def _peer_led_fields(self) -> PartnerDetails:
         if self.kind != PartnerKind.PEER_LED_GROUP:
             # Host, constitution and bank account only apply to peer-led groups.
             self.host_partner_id = None
@@ -83,7 +93,7 @@ class PartnerAgreement(BaseModel):
     agreement_signed_on: OptionalDate = None
 
     @model_validator(mode="after")
-    def _signed_needs_date(self) -> "PartnerAgreement":
+    def _signed_needs_date(self) -> PartnerAgreement:
         if self.agreement_status == AgreementStatus.SIGNED:
             if self.agreement_signed_on is None:
                 raise_field("agreement_signed_on", "Enter the date the agreement was signed.")
@@ -107,7 +117,7 @@ class AccountInput(BaseModel):
     password_confirm: str = ""
 
     @model_validator(mode="after")
-    def _passwords_match(self) -> "AccountInput":
+    def _passwords_match(self) -> AccountInput:
         if self.password != self.password_confirm:
             raise_field("password_confirm", "The two passwords are different.")
         return self
@@ -144,9 +154,10 @@ class PartnerOut(BaseModel):
     host_partner_id: int | None
     has_constitution: bool
     bank_account_status: str
+    version: int
 
     @classmethod
-    def of(cls, partner: "Partner") -> "PartnerOut":
+    def of(cls, partner: Partner) -> PartnerOut:
         data = partner.model_dump()
         data["localities"] = [loc.slug for loc in partner.localities]
         data["preferred_supplier"] = partner.is_preferred_supplier

@@ -1,82 +1,61 @@
 """Partner groups and the localities they serve."""
 
 from datetime import date, datetime
-from enum import StrEnum
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import sqlalchemy as sa
 from sqlmodel import Field, Relationship, SQLModel
 
 import creative_minds.localities  # noqa: F401  (relationship target must be mapped too)
+from creative_minds.labels import LabelledEnum
 from creative_minds.timeutil import today, utcnow
 
-
-class PartnerKind(StrEnum):
-    CHARITY = "charity"
-    CIC = "cic"
-    SPORTS_CLUB = "sports_club"
-    FAITH_GROUP = "faith_group"
-    PEER_LED_GROUP = "peer_led_group"
-    COUNCIL_SERVICE = "council_service"
-    COMMUNITY_GROUP = "community_group"
-    ARTS_ORGANISATION = "arts_organisation"
-    SOCIAL_ENTERPRISE = "social_enterprise"
-    NHS_SERVICE = "nhs_service"
-    OTHER = "other"
+if TYPE_CHECKING:
+    from creative_minds.localities import Locality
 
 
-KIND_LABELS = {
-    PartnerKind.CHARITY: "Registered charity",
-    PartnerKind.CIC: "Community interest company (CIC)",
-    PartnerKind.SPORTS_CLUB: "Sports club",
-    PartnerKind.FAITH_GROUP: "Faith group",
-    PartnerKind.PEER_LED_GROUP: "Peer-led group",
-    PartnerKind.COUNCIL_SERVICE: "Council service",
-    PartnerKind.COMMUNITY_GROUP: "Community group",
-    PartnerKind.ARTS_ORGANISATION: "Arts organisation",
-    PartnerKind.SOCIAL_ENTERPRISE: "Social enterprise",
-    PartnerKind.NHS_SERVICE: "NHS service",
-    PartnerKind.OTHER: "Other",
-}
+class PartnerKind(LabelledEnum):
+    CHARITY = "charity", "Registered charity"
+    CIC = "cic", "Community interest company (CIC)"
+    SPORTS_CLUB = "sports_club", "Sports club"
+    FAITH_GROUP = "faith_group", "Faith group"
+    PEER_LED_GROUP = "peer_led_group", "Peer-led group"
+    COUNCIL_SERVICE = "council_service", "Council service"
+    COMMUNITY_GROUP = "community_group", "Community group"
+    ARTS_ORGANISATION = "arts_organisation", "Arts organisation"
+    SOCIAL_ENTERPRISE = "social_enterprise", "Social enterprise"
+    NHS_SERVICE = "nhs_service", "NHS service"
+    OTHER = "other", "Other"
 
 
-class PartnerStatus(StrEnum):
-    AWAITING_APPROVAL = "awaiting_approval"
-    APPROVED = "approved"
-    ARCHIVED = "archived"
+KIND_LABELS = PartnerKind.labels()
 
 
-STATUS_LABELS = {
-    PartnerStatus.AWAITING_APPROVAL: "Awaiting approval",
-    PartnerStatus.APPROVED: "Approved",
-    PartnerStatus.ARCHIVED: "Archived",
-}
+class PartnerStatus(LabelledEnum):
+    AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
+    APPROVED = "approved", "Approved"
+    ARCHIVED = "archived", "Archived"
 
 
-class AgreementStatus(StrEnum):
-    NONE = "none"
-    PENDING = "pending"
-    SIGNED = "signed"
+STATUS_LABELS = PartnerStatus.labels()
 
 
-AGREEMENT_LABELS = {
-    AgreementStatus.NONE: "No agreement",
-    AgreementStatus.PENDING: "Agreement pending",
-    AgreementStatus.SIGNED: "Signed (preferred supplier)",
-}
+class AgreementStatus(LabelledEnum):
+    NONE = "none", "No agreement"
+    PENDING = "pending", "Agreement pending"
+    SIGNED = "signed", "Signed (preferred supplier)"
 
 
-class BankAccountStatus(StrEnum):
-    NONE = "none"
-    APPLIED = "applied"
-    OPEN = "open"
+AGREEMENT_LABELS = AgreementStatus.labels()
 
 
-BANK_LABELS = {
-    BankAccountStatus.NONE: "No community bank account yet",
-    BankAccountStatus.APPLIED: "Applied for a community bank account",
-    BankAccountStatus.OPEN: "Community bank account open",
-}
+class BankAccountStatus(LabelledEnum):
+    NONE = "none", "No community bank account yet"
+    APPLIED = "applied", "Applied for a community bank account"
+    OPEN = "open", "Community bank account open"
+
+
+BANK_LABELS = BankAccountStatus.labels()
 
 
 class PartnerLocality(SQLModel, table=True):
@@ -113,11 +92,15 @@ class Partner(SQLModel, table=True):
     bank_account_status: str = Field(default=BankAccountStatus.NONE, max_length=16)
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
     updated_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
+    # Moves on with every saved edit; a save from an older version is refused (creative_minds.db.claim_version).
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     approved_at: datetime | None = Field(default=None, sa_type=sa.DateTime())
     # use_alter: partner and user refer to each other, so this key is added after both tables exist.
     approved_by_id: int | None = Field(
         default=None,
-        sa_column=sa.Column(sa.Integer, sa.ForeignKey("user.id", use_alter=True, name="fk_partner_approved_by_id_user")),
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("user.id", use_alter=True, name="fk_partner_approved_by_id_user")
+        ),
     )
     archived_at: datetime | None = Field(default=None, sa_type=sa.DateTime())
 

@@ -8,10 +8,12 @@ from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, func, or_, select
 
 from creative_minds.accounts.models import Role, User
-from creative_minds.accounts.service import create_user
-from creative_minds.exceptions import Conflict, Forbidden, Invalid, NotFound
+from creative_minds.accounts.service import create_user, email_taken
+from creative_minds.db import claim_version, get_or_404
+from creative_minds.exceptions import Conflict, Forbidden, Invalid
 from creative_minds.localities import Locality
 from creative_minds.pagination import Page, paginate
+from creative_minds.passwords import hash_password
 from creative_minds.timeutil import utcnow
 from partners.forms import PartnerAgreement, PartnerDetails, PartnerInput, Registration
 from partners.models import Partner, PartnerKind, PartnerLocality, PartnerStatus
@@ -54,10 +56,7 @@ def can_view(user: User | None, partner: Partner) -> bool:
 
 
 def get_partner(session: Session, partner_id: int) -> Partner:
-    partner = session.get(Partner, partner_id, options=[selectinload(Partner.localities)])
-    if partner is None:
-        raise NotFound(f"There is no partner number {partner_id}.")
-    return partner
+    return get_or_404(session, Partner, partner_id, "partner", options=[selectinload(Partner.localities)])
 
 
 def get_visible_partner(session: Session, partner_id: int, user: User | None) -> Partner:
@@ -106,14 +105,12 @@ def partner_choices(session: Session) -> list[tuple[int, str]]:
     rows = session.exec(
         select(Partner.id, Partner.name).where(Partner.status != PartnerStatus.ARCHIVED).order_by(Partner.name)
     )
-    return [(row[0], row[1]) for row in rows]
+    return [(row[0], row[1]) for row in rows]  # type: ignore[misc]
 
 
 def host_options(session: Session, *, exclude_id: int | None = None) -> list[Partner]:
     """Approved partners that can host a peer-led group."""
-    query = select(Partner).where(
-        Partner.status == PartnerStatus.APPROVED, Partner.kind != PartnerKind.PEER_LED_GROUP
-    )
+    query = select(Partner).where(Partner.status == PartnerStatus.APPROVED, Partner.kind != PartnerKind.PEER_LED_GROUP)
     if exclude_id is not None:
         query = query.where(Partner.id != exclude_id)
     return list(session.exec(query.order_by(Partner.name)))
@@ -160,13 +157,20 @@ def _apply_agreement(partner: Partner, agreement: PartnerAgreement) -> None:
     partner.agreement_signed_on = agreement.agreement_signed_on
 
 
-def register_partner(session: Session, data: Registration) -> tuple[User, Partner]:
-    """A community group registers itself: a partner awaiting approval, and its first user."""
+def register_partner(session: Session, data: Registration) -> tuple[User | None, Partner]:
+    """A community group registers itself: a partner awaiting approval, and its first user.
+
+    If the e-mail already has an account, no second account is made and the partner waits without a
+    user (a coordinator links it when approving); the person is told exactly what a new registrant
+    is told, so registering never reveals whether an e-mail address has an account."""
     partner = Partner(name=data.name, kind=data.kind.value, contact_name="", contact_email="", address="", postcode="")
     _apply_details(session, partner, data)
     partner.status = PartnerStatus.AWAITING_APPROVAL
     session.add(partner)
     session.flush()
+    if email_taken(session, str(data.email)):
+        hash_password(data.password)  # the same work as making an account, so timing tells nothing either
+        return None, partner
     user = create_user(
         session,
         email=str(data.email),
@@ -178,7 +182,7 @@ def register_partner(session: Session, data: Registration) -> tuple[User, Partne
     return user, partner
 
 
-def create_partner(session: Session, data: JSONBody[PartnerInput], *, by: User) -> Partner:
+def create_partner(session: Session, data: PartnerInput, *, by: User) -> Partner:
     """A coordinator adds a partner directly; it is approved straight away."""
     if not by.is_coordinator:
         raise Forbidden("Only coordinators can add partners directly. Groups register themselves.")
@@ -193,9 +197,12 @@ def create_partner(session: Session, data: JSONBody[PartnerInput], *, by: User) 
     return partner
 
 
-def update_partner(session: Session, partner: Partner, data: PartnerDetails, *, by: User) -> Partner:
+def update_partner(
+    session: Session, partner: Partner, data: PartnerDetails, *, by: User, expected_version: int | None = None
+) -> Partner:
     """Change a partner. A group's own users change its details; only coordinators the agreement."""
     check_can_edit(by, partner)
+    claim_version(session, partner, expected_version, "partner")
     if partner.status == PartnerStatus.ARCHIVED and not by.is_coordinator:
         raise Forbidden("This partner is archived. Ask a coordinator to restore it first.")
     _apply_details(session, partner, data)

@@ -6,10 +6,11 @@ from typing import Annotated
 
 from litestar import Controller, Request, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter, QueryParameter
 from sqlmodel import Session
 
 from creative_minds.auth import login_required, require_user
+from creative_minds.forms import parse_id
 from projects import service
 from projects.forms import ProjectInput, ProjectList, ProjectOut, StatusChange
 
@@ -32,32 +33,54 @@ class ProjectApiController(Controller):
         page_number: Annotated[int, QueryParameter(name="page", ge=1)] = 1,
     ) -> ProjectList:
         """Projects matching the filters, 25 per page. Drafts are visible only to their partner and coordinators."""
-        filters = service.ProjectFilters(q=q, locality=locality, category=category, status=status, partner_id=partner_id, page=page_number)
+        filters = service.ProjectFilters(
+            q=q, locality=locality, category=category, status=status, partner_id=partner_id, page=page_number
+        )
         found = service.search_projects(db_session, filters, user=require_user(request))
-        return ProjectList(total=found.total, page=found.page, pages=found.pages, items=[ProjectOut.of(p) for p in found.items])
+        return ProjectList(
+            total=found.total, page=found.page, pages=found.pages, items=[ProjectOut.of(p) for p in found.items]
+        )
 
     @get("/{project_id:int}", name="api:projects:detail", sync_to_thread=True)
-    def get_project(self, request: Request, db_session: NamedDependency[Session], project_id: FromPath[int]) -> ProjectOut:
+    def get_project(
+        self, request: Request, db_session: NamedDependency[Session], project_id: FromPath[int]
+    ) -> ProjectOut:
         return ProjectOut.of(service.get_visible_project(db_session, project_id, require_user(request)))
 
     @post("/", name="api:projects:create", sync_to_thread=True)
-    def create_project(self, request: Request, db_session: NamedDependency[Session], data: JSONBody[ProjectInput]) -> ProjectOut:
+    def create_project(
+        self, request: Request, db_session: NamedDependency[Session], data: JSONBody[ProjectInput]
+    ) -> ProjectOut:
         """Add a project (as a draft). Partner users may only add projects for their own partner."""
         project = service.create_project(db_session, data, by=require_user(request))
         return ProjectOut.of(service.get_project(db_session, project.id))
 
     @put("/{project_id:int}", name="api:projects:update", sync_to_thread=True)
     def update_project(
-        self, request: Request, db_session: NamedDependency[Session], project_id: FromPath[int], data: JSONBody[ProjectInput]
+        self,
+        request: Request,
+        db_session: NamedDependency[Session],
+        project_id: FromPath[int],
+        data: JSONBody[ProjectInput],
+        if_match: Annotated[
+            str | None,
+            Parameter(
+                header="If-Match", description="The version you last read; a newer one on the server answers 409"
+            ),
+        ] = None,
     ) -> ProjectOut:
         user = require_user(request)
         project = service.get_project(db_session, project_id)
-        service.update_project(db_session, project, data, by=user)
+        service.update_project(db_session, project, data, by=user, expected_version=parse_id(if_match))
         return ProjectOut.of(service.get_project(db_session, project.id))
 
     @post("/{project_id:int}/status", name="api:projects:status", sync_to_thread=True, status_code=200)
     def change_status(
-        self, request: Request, db_session: NamedDependency[Session], project_id: FromPath[int], data: JSONBody[StatusChange]
+        self,
+        request: Request,
+        db_session: NamedDependency[Session],
+        project_id: FromPath[int],
+        data: JSONBody[StatusChange],
     ) -> ProjectOut:
         """Move a project along its lifecycle; invalid moves get 409, moves reserved for coordinators 403."""
         user = require_user(request)

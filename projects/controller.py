@@ -14,10 +14,11 @@ from sqlmodel import Session
 from creative_minds.accounts.models import Role, User
 from creative_minds.accounts.service import list_users
 from creative_minds.auth import current_user, login_required, require_user
+from creative_minds.db import StaleEdit
 from creative_minds.exceptions import Forbidden, Invalid
-from creative_minds.forms import form_values, validate
+from creative_minds.forms import form_values, parse_id, validate
 from creative_minds.localities import list_localities
-from creative_minds.views import form_with_errors, page, redirect_with_message
+from creative_minds.views import form_with_errors, page, redirect_with_message, stale_form
 from partners.service import partner_choices
 from projects import service
 from projects.forms import ProjectInput
@@ -107,11 +108,17 @@ class ProjectController(Controller):
         return page(template, **context)
 
     @get("/new", name="projects:new", sync_to_thread=True)
-    def new_form(self, request: Request, db_session: NamedDependency[Session], partner_id: FromQuery[int | None] = None) -> Template:
+    def new_form(
+        self, request: Request, db_session: NamedDependency[Session], partner_id: FromQuery[int | None] = None
+    ) -> Template:
         user = require_user(request)
         if not (user.is_coordinator or user.role == Role.PARTNER):
             raise Forbidden("Only partner groups and coordinators can add projects.")
-        values: dict[str, Any] = {"partner_id": partner_id if user.is_coordinator else user.partner_id, "frequency": "weekly", "condition_focus": "open_to_all"}
+        values: dict[str, Any] = {
+            "partner_id": partner_id if user.is_coordinator else user.partner_id,
+            "frequency": "weekly",
+            "condition_focus": "open_to_all",
+        }
         return page("projects/new.html", values=values, errors={}, **form_choices(db_session, user))
 
     @post("/new", name="projects:create", sync_to_thread=True)
@@ -150,7 +157,13 @@ class ProjectController(Controller):
         user = require_user(request)
         project = service.get_project(db_session, project_id)
         service.check_can_edit(user, project)
-        return page("projects/edit.html", project=project, values=project_values(project), errors={}, **form_choices(db_session, user))
+        return page(
+            "projects/edit.html",
+            project=project,
+            values=project_values(project),
+            errors={},
+            **form_choices(db_session, user),
+        )
 
     @post("/{project_id:int}/edit", name="projects:update", sync_to_thread=True)
     def update(
@@ -165,9 +178,26 @@ class ProjectController(Controller):
         service.check_can_edit(user, project)
         values, errors = parse_project_form(data, user)
         try:
-            service.update_project(db_session, project, validate(ProjectInput, values, errors), by=user)
+            service.update_project(
+                db_session,
+                project,
+                validate(ProjectInput, values, errors),
+                by=user,
+                expected_version=parse_id(str(values.get("version") or "")),
+            )
+        except StaleEdit as exc:
+            return stale_form(
+                "projects/edit.html",
+                exc,
+                values,
+                project_values(exc.current),
+                project=project,
+                **form_choices(db_session, user),
+            )
         except Invalid as exc:
-            return form_with_errors("projects/edit.html", exc, values, project=project, **form_choices(db_session, user))
+            return form_with_errors(
+                "projects/edit.html", exc, values, project=project, **form_choices(db_session, user)
+            )
         return redirect_with_message(
             request, request.app.route_reverse("projects:detail", project_id=project.id), "Your changes are saved."
         )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import UTC, date, time
 from typing import TYPE_CHECKING, Annotated
 
-from pydantic import BaseModel, BeforeValidator, EmailStr, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, EmailStr, Field, model_validator
 
-from creative_minds.forms import OptionalDate, OptionalInt, Phone, Postcode, Text, blank_to_none, raise_field
+from creative_minds.forms import Id, OptionalDate, OptionalInt, Pence, Phone, Postcode, Text, blank_to_none, raise_field
 from creative_minds.geo import in_great_britain
 from projects.models import AgeGroup, Category, ConditionFocus, Frequency, ProjectStatus, Weekday
 
@@ -19,14 +19,13 @@ OptionalTime = Annotated[time | None, BeforeValidator(blank_to_none)]
 OptionalFloat = Annotated[float | None, BeforeValidator(blank_to_none)]
 OptionalWeekday = Annotated[Weekday | None, BeforeValidator(blank_to_none)]
 OptionalEmail = Annotated[EmailStr | None, BeforeValidator(blank_to_none)]
-Pence = Annotated[int, Field(ge=0, le=100_000_000_00)]
 
 
 class ProjectInput(BaseModel):
     """A project as a partner describes it. Money is in whole pence."""
 
-    partner_id: int
-    locality_id: int
+    partner_id: Id
+    locality_id: Id
     title: Text = Field(min_length=3, max_length=200)
     description: Text = Field(default="", max_length=5000)
     categories: list[Category] = Field(min_length=1)
@@ -55,17 +54,21 @@ class ProjectInput(BaseModel):
     total_cost_pence: Pence
     match_pence: Pence
     requested_pence: Pence
-    champion_ids: list[int] = Field(default_factory=list)
+    champion_ids: list[Id] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _consistent(self) -> "ProjectInput":
+    def _consistent(self) -> ProjectInput:
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise_field("ends_at", "The finish time must be after the start time.")
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise_field("end_date", "The end date must be on or after the start date.")
         if (self.latitude is None) != (self.longitude is None):
             raise_field("longitude", "Give both latitude and longitude, or leave both empty to use the postcode.")
-        if self.latitude is not None and self.longitude is not None and not in_great_britain(self.latitude, self.longitude):
+        if (
+            self.latitude is not None
+            and self.longitude is not None
+            and not in_great_britain(self.latitude, self.longitude)
+        ):
             raise_field("latitude", "These coordinates are outside Great Britain. Check them, or leave them empty.")
         if self.match_pence + self.requested_pence > self.total_cost_pence:
             raise_field(
@@ -96,8 +99,8 @@ class ProjectOut(BaseModel):
     latitude: float
     longitude: float
     day_of_week: str | None
-    starts_at: time | None
-    ends_at: time | None
+    starts_at: str | None = Field(description="Local clock time, HH:MM", pattern=r"^\d{2}:\d{2}$")
+    ends_at: str | None = Field(description="Local clock time, HH:MM", pattern=r"^\d{2}:\d{2}$")
     frequency: str
     start_date: date | None
     end_date: date | None
@@ -114,12 +117,16 @@ class ProjectOut(BaseModel):
     match_pence: int
     requested_pence: int
     champion_ids: list[int]
-    updated_at: datetime
+    updated_at: AwareDatetime
+    version: int
 
     @classmethod
-    def of(cls, project: "Project") -> "ProjectOut":
+    def of(cls, project: Project) -> ProjectOut:
         data = project.model_dump()
         data.update(
+            starts_at=project.starts_at.strftime("%H:%M") if project.starts_at else None,
+            ends_at=project.ends_at.strftime("%H:%M") if project.ends_at else None,
+            updated_at=project.updated_at.replace(tzinfo=UTC),
             partner_name=project.partner.name,
             locality=project.locality.slug,
             categories=project.categories,

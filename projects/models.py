@@ -1,36 +1,34 @@
 """Projects, their categories, audiences, schedule, champions and status lifecycle."""
 
 from datetime import date, datetime, time
-from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+import sqlalchemy.orm
 from sqlmodel import Field, Relationship, SQLModel
 
-import creative_minds.accounts.models  # noqa: F401  (relationship targets must be mapped too)
+import creative_minds.accounts.models
 import creative_minds.localities  # noqa: F401
 import partners.models  # noqa: F401
+from creative_minds.labels import LabelledEnum
 from creative_minds.timeutil import utcnow
 
-
-class ProjectStatus(StrEnum):
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    FUNDED = "funded"
-    ACTIVE = "active"
-    COMPLETED = "completed"
-    DECLINED = "declined"
-    WITHDRAWN = "withdrawn"
+if TYPE_CHECKING:
+    from creative_minds.localities import Locality
+    from partners.models import Partner
 
 
-STATUS_LABELS = {
-    ProjectStatus.DRAFT: "Draft",
-    ProjectStatus.SUBMITTED: "Submitted",
-    ProjectStatus.FUNDED: "Funded",
-    ProjectStatus.ACTIVE: "Running",
-    ProjectStatus.COMPLETED: "Completed",
-    ProjectStatus.DECLINED: "Declined",
-    ProjectStatus.WITHDRAWN: "Withdrawn",
-}
+class ProjectStatus(LabelledEnum):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    FUNDED = "funded", "Funded"
+    ACTIVE = "active", "Running"
+    COMPLETED = "completed", "Completed"
+    DECLINED = "declined", "Declined"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+STATUS_LABELS = ProjectStatus.labels()
 
 # Which status may follow which. Anything else is refused.
 TRANSITIONS: dict[ProjectStatus, frozenset[ProjectStatus]] = {
@@ -44,6 +42,22 @@ TRANSITIONS: dict[ProjectStatus, frozenset[ProjectStatus]] = {
     ProjectStatus.COMPLETED: frozenset(),
     ProjectStatus.WITHDRAWN: frozenset(),
 }
+
+# Moves the funding process makes (applying, withdrawing an application, the eligibility check, a
+# confirmed decision and its amendments), beside the ones people make above. Nothing else may set a
+# project's status: projects.service.follow_funding applies these, projects.service.change_status
+# the ones above.
+FUNDING_TRANSITIONS: frozenset[tuple[ProjectStatus, ProjectStatus]] = frozenset(
+    {
+        (ProjectStatus.DRAFT, ProjectStatus.SUBMITTED),  # applied to a round
+        (ProjectStatus.DECLINED, ProjectStatus.SUBMITTED),  # applied again, to a later round
+        (ProjectStatus.SUBMITTED, ProjectStatus.DRAFT),  # the application was withdrawn
+        (ProjectStatus.SUBMITTED, ProjectStatus.DECLINED),  # not eligible, or not funded
+        (ProjectStatus.SUBMITTED, ProjectStatus.FUNDED),  # funded by the decision
+        (ProjectStatus.DECLINED, ProjectStatus.FUNDED),  # funded by an amendment to the decision
+        (ProjectStatus.FUNDED, ProjectStatus.DECLINED),  # un-funded by an amendment
+    }
+)
 
 # Moves a partner may make on its own project; coordinators may make every valid move.
 PARTNER_TRANSITIONS: frozenset[tuple[ProjectStatus, ProjectStatus]] = frozenset(
@@ -69,62 +83,38 @@ ACTION_LABELS = {
 }
 
 
-class Category(StrEnum):
-    ARTS_CRAFTS = "arts_crafts"
-    MUSIC_SINGING = "music_singing"
-    WRITING_POETRY = "writing_poetry"
-    FILM_PHOTOGRAPHY = "film_photography"
-    DRAMA_DANCE = "drama_dance"
-    POTTERY = "pottery"
-    KNITTING_SEWING = "knitting_sewing"
-    GARDENING_NATURE = "gardening_nature"
-    WALKING = "walking"
-    FOOTBALL = "football"
-    OTHER_SPORT = "other_sport"
-    CLIMBING_OUTDOORS = "climbing_outdoors"
-    WATER_SPORTS = "water_sports"
-    COOKING = "cooking"
-    HERITAGE = "heritage"
-    MEMORY_GROUP = "memory_group"
-    SOCIAL_CAFE = "social_cafe"
-    DIGITAL = "digital"
+class Category(LabelledEnum):
+    ARTS_CRAFTS = "arts_crafts", "Art and crafts"
+    MUSIC_SINGING = "music_singing", "Music and singing"
+    WRITING_POETRY = "writing_poetry", "Writing and poetry"
+    FILM_PHOTOGRAPHY = "film_photography", "Film and photography"
+    DRAMA_DANCE = "drama_dance", "Drama and dance"
+    POTTERY = "pottery", "Pottery"
+    KNITTING_SEWING = "knitting_sewing", "Knitting and sewing"
+    GARDENING_NATURE = "gardening_nature", "Gardening and nature"
+    WALKING = "walking", "Walking"
+    FOOTBALL = "football", "Football and walking football"
+    OTHER_SPORT = "other_sport", "Other sport and fitness"
+    CLIMBING_OUTDOORS = "climbing_outdoors", "Climbing and outdoors"
+    WATER_SPORTS = "water_sports", "Sailing and water sports"
+    COOKING = "cooking", "Cooking and food"
+    HERITAGE = "heritage", "Heritage and history"
+    MEMORY_GROUP = "memory_group", "Memory group"
+    SOCIAL_CAFE = "social_cafe", "Social and cafe"
+    DIGITAL = "digital", "Digital skills and gaming"
 
 
-CATEGORY_LABELS = {
-    Category.ARTS_CRAFTS: "Art and crafts",
-    Category.MUSIC_SINGING: "Music and singing",
-    Category.WRITING_POETRY: "Writing and poetry",
-    Category.FILM_PHOTOGRAPHY: "Film and photography",
-    Category.DRAMA_DANCE: "Drama and dance",
-    Category.POTTERY: "Pottery",
-    Category.KNITTING_SEWING: "Knitting and sewing",
-    Category.GARDENING_NATURE: "Gardening and nature",
-    Category.WALKING: "Walking",
-    Category.FOOTBALL: "Football and walking football",
-    Category.OTHER_SPORT: "Other sport and fitness",
-    Category.CLIMBING_OUTDOORS: "Climbing and outdoors",
-    Category.WATER_SPORTS: "Sailing and water sports",
-    Category.COOKING: "Cooking and food",
-    Category.HERITAGE: "Heritage and history",
-    Category.MEMORY_GROUP: "Memory group",
-    Category.SOCIAL_CAFE: "Social and cafe",
-    Category.DIGITAL: "Digital skills and gaming",
-}
+CATEGORY_LABELS = Category.labels()
 
 
-class AgeGroup(StrEnum):
-    CHILDREN = "children"
-    YOUNG_PEOPLE = "young_people"
-    ADULTS = "adults"
-    OLDER_PEOPLE = "older_people"
+class AgeGroup(LabelledEnum):
+    CHILDREN = "children", "Children (under 12)"
+    YOUNG_PEOPLE = "young_people", "Young people (12 to 25)"
+    ADULTS = "adults", "Adults (18 to 64)"
+    OLDER_PEOPLE = "older_people", "Older people (65 and over)"
 
 
-AGE_GROUP_LABELS = {
-    AgeGroup.CHILDREN: "Children (under 12)",
-    AgeGroup.YOUNG_PEOPLE: "Young people (12 to 25)",
-    AgeGroup.ADULTS: "Adults (18 to 64)",
-    AgeGroup.OLDER_PEOPLE: "Older people (65 and over)",
-}
+AGE_GROUP_LABELS = AgeGroup.labels()
 
 AGE_RANGES = {  # (minimum, maximum) age, used by exports
     AgeGroup.CHILDREN: (0, 11),
@@ -134,61 +124,40 @@ AGE_RANGES = {  # (minimum, maximum) age, used by exports
 }
 
 
-class ConditionFocus(StrEnum):
-    OPEN_TO_ALL = "open_to_all"
-    DEMENTIA = "dementia"
-    CAMHS = "camhs"
-    LEARNING_DISABILITY = "learning_disability"
-    FORENSIC = "forensic"
-    CARERS = "carers"
-    PSYCHOSIS = "psychosis"
+class ConditionFocus(LabelledEnum):
+    OPEN_TO_ALL = "open_to_all", "Open to everyone"
+    DEMENTIA = "dementia", "People living with dementia"
+    CAMHS = "camhs", "Young people waiting for CAMHS"
+    LEARNING_DISABILITY = "learning_disability", "People with a learning disability"
+    FORENSIC = "forensic", "Forensic services"
+    CARERS = "carers", "Carers"
+    PSYCHOSIS = "psychosis", "People with experience of psychosis"
 
 
-CONDITION_LABELS = {
-    ConditionFocus.OPEN_TO_ALL: "Open to everyone",
-    ConditionFocus.DEMENTIA: "People living with dementia",
-    ConditionFocus.CAMHS: "Young people waiting for CAMHS",
-    ConditionFocus.LEARNING_DISABILITY: "People with a learning disability",
-    ConditionFocus.FORENSIC: "Forensic services",
-    ConditionFocus.CARERS: "Carers",
-    ConditionFocus.PSYCHOSIS: "People with experience of psychosis",
-}
+CONDITION_LABELS = ConditionFocus.labels()
 
 
-class Weekday(StrEnum):
-    MON = "MO"
-    TUE = "TU"
-    WED = "WE"
-    THU = "TH"
-    FRI = "FR"
-    SAT = "SA"
-    SUN = "SU"
+class Weekday(LabelledEnum):
+    MON = "MO", "Monday"
+    TUE = "TU", "Tuesday"
+    WED = "WE", "Wednesday"
+    THU = "TH", "Thursday"
+    FRI = "FR", "Friday"
+    SAT = "SA", "Saturday"
+    SUN = "SU", "Sunday"
 
 
-WEEKDAY_LABELS = {
-    Weekday.MON: "Monday",
-    Weekday.TUE: "Tuesday",
-    Weekday.WED: "Wednesday",
-    Weekday.THU: "Thursday",
-    Weekday.FRI: "Friday",
-    Weekday.SAT: "Saturday",
-    Weekday.SUN: "Sunday",
-}
+WEEKDAY_LABELS = Weekday.labels()
 
 
-class Frequency(StrEnum):
-    WEEKLY = "weekly"
-    FORTNIGHTLY = "fortnightly"
-    MONTHLY = "monthly"
-    ONE_OFF = "one_off"
+class Frequency(LabelledEnum):
+    WEEKLY = "weekly", "Every week"
+    FORTNIGHTLY = "fortnightly", "Every two weeks"
+    MONTHLY = "monthly", "Once a month"
+    ONE_OFF = "one_off", "One-off event"
 
 
-FREQUENCY_LABELS = {
-    Frequency.WEEKLY: "Every week",
-    Frequency.FORTNIGHTLY: "Every two weeks",
-    Frequency.MONTHLY: "Once a month",
-    Frequency.ONE_OFF: "One-off event",
-}
+FREQUENCY_LABELS = Frequency.labels()
 
 
 class ScheduleDisplay:
@@ -280,7 +249,15 @@ class Project(ScheduleDisplay, SQLModel, table=True):
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
     updated_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
+    # Moves on with every saved edit; a save from an older version is refused (creative_minds.db.claim_version).
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     status_changed_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
+    # Kept up to date on every save (projects/search_text.py): the word search's normalised text,
+    # and the title's sort key, compared byte-wise on both databases.
+    search_text: str = Field(default="", sa_type=sa.Text())
+    sort_title: str = Field(
+        default="", sa_type=sa.String(400).with_variant(sa.String(400, collation="C"), "postgresql"), index=True
+    )
 
     partner: "Partner" = Relationship()
     locality: "Locality" = Relationship()
@@ -318,3 +295,58 @@ class Project(ScheduleDisplay, SQLModel, table=True):
     @property
     def age_group_labels(self) -> list[str]:
         return [AGE_GROUP_LABELS[AgeGroup(a)] for a in self.age_groups]
+
+
+# Search text ------------------------------------------------------------------------------------
+
+_SEARCHED = ("title", "description", "venue_name", "venue_address", "postcode", "partner_id", "locality_id")
+
+
+def _needs_search_text(project: Project) -> bool:
+    state = sa.inspect(project)
+    if state.pending or not project.search_text:
+        return True
+    return any(state.attrs[name].history.has_changes() for name in (*_SEARCHED, "category_links"))
+
+
+def refresh_search_text(session: sa.orm.Session, project: Project) -> None:
+    from creative_minds.localities import Locality
+    from partners.models import Partner
+    from projects.search_text import search_text, sort_title
+
+    with session.no_autoflush:
+        partner = project.__dict__.get("partner") or (
+            session.get(Partner, project.partner_id) if project.partner_id else None
+        )
+        locality = project.__dict__.get("locality") or (
+            session.get(Locality, project.locality_id) if project.locality_id else None
+        )
+        project.search_text = search_text(
+            title=project.title or "",
+            description=project.description or "",
+            venue_name=project.venue_name or "",
+            venue_address=project.venue_address or "",
+            postcode=project.postcode or "",
+            partner_name=partner.name if partner else "",
+            locality_name=locality.name if locality else "",
+            categories=[link.category for link in project.category_links],
+        )
+        project.sort_title = sort_title(project.title or "")
+
+
+@sa.event.listens_for(sa.orm.Session, "before_flush")
+def _keep_search_text(session: sa.orm.Session, _context: object, _instances: object) -> None:
+    """Every saved project (or renamed partner's projects) gets its search text worked out again."""
+    from partners.models import Partner
+
+    for obj in list(session.new) + list(session.dirty):
+        if isinstance(obj, Project) and _needs_search_text(obj):
+            refresh_search_text(session, obj)
+        elif (
+            isinstance(obj, Partner)
+            and not sa.inspect(obj).pending
+            and sa.inspect(obj).attrs.name.history.has_changes()
+        ):
+            with session.no_autoflush:
+                for project in session.scalars(sa.select(Project).where(Project.partner_id == obj.id)):
+                    refresh_search_text(session, project)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy.orm import selectinload
-from sqlmodel import Session, col, func, or_, select
+from sqlmodel import Session, col, false, func, or_, select
 
 from creative_minds.accounts.models import Role, User
-from creative_minds.exceptions import Conflict, Forbidden, Invalid, NotFound
+from creative_minds.db import MAX_ID, claim_version, get_or_404
+from creative_minds.exceptions import Conflict, Forbidden, Invalid
 from creative_minds.geo import centroid
 from creative_minds.localities import Locality
 from creative_minds.pagination import Page, paginate
@@ -17,6 +18,7 @@ from creative_minds.timeutil import utcnow
 from partners.models import Partner, PartnerStatus
 from projects.forms import ProjectInput
 from projects.models import (
+    FUNDING_TRANSITIONS,
     PARTNER_TRANSITIONS,
     TRANSITIONS,
     Project,
@@ -25,6 +27,7 @@ from projects.models import (
     ProjectChampion,
     ProjectStatus,
 )
+from projects.search_text import words
 
 PAGE_SIZE = 25
 MONEY_FIELDS = ("total_cost_pence", "match_pence", "requested_pence")
@@ -75,10 +78,7 @@ def can_view(user: User | None, project: Project) -> bool:
 
 
 def get_project(session: Session, project_id: int) -> Project:
-    project = session.get(Project, project_id, options=list(LOAD_ALL))
-    if project is None:
-        raise NotFound(f"There is no project number {project_id}.")
-    return project
+    return get_or_404(session, Project, project_id, "project", options=list(LOAD_ALL))
 
 
 def get_visible_project(session: Session, project_id: int, user: User | None) -> Project:
@@ -88,7 +88,7 @@ def get_visible_project(session: Session, project_id: int, user: User | None) ->
     return project
 
 
-def _visible_to(query, user: User | None):  # type: ignore[no-untyped-def]
+def _visible_to(query, user: User | None):
     if user is not None and user.is_coordinator:
         return query
     own = user.partner_id if user is not None and user.role == Role.PARTNER else None
@@ -99,16 +99,9 @@ def _visible_to(query, user: User | None):  # type: ignore[no-untyped-def]
 
 def search_projects(session: Session, filters: ProjectFilters, *, user: User | None) -> Page:
     query = _visible_to(select(Project), user)
-    if filters.q.strip():
-        term = f"%{filters.q.strip().lower()}%"
-        query = query.where(
-            or_(
-                func.lower(Project.title).like(term),
-                func.lower(Project.description).like(term),
-                func.lower(Project.postcode).like(term),
-                func.lower(Project.venue_name).like(term),
-            )
-        )
+    # Words in any order, accents ignored, across title, description, venue, town, postcode and partner.
+    for word in words(filters.q):
+        query = query.where(col(Project.search_text).contains(word, autoescape=True))
     if filters.locality:
         query = query.join(Locality, Locality.id == Project.locality_id).where(Locality.slug == filters.locality)
     if filters.category:
@@ -118,8 +111,9 @@ def search_projects(session: Session, filters: ProjectFilters, *, user: User | N
     if filters.status:
         query = query.where(Project.status == filters.status)
     if filters.partner_id:
-        query = query.where(Project.partner_id == filters.partner_id)
-    query = query.options(*LOAD_ALL).order_by(func.lower(Project.title), Project.id)
+        # A number beyond the id column's range names no partner (PostgreSQL would refuse to compare it).
+        query = query.where(Project.partner_id == filters.partner_id if 0 < filters.partner_id <= MAX_ID else false())
+    query = query.options(*LOAD_ALL).order_by(Project.sort_title, Project.id)
     return paginate(session, query, page=filters.page, page_size=PAGE_SIZE)
 
 
@@ -139,7 +133,9 @@ def count_by_status(session: Session) -> dict[str, int]:
 def _check_partner(session: Session, partner_id: int, user: User) -> Partner:
     partner = session.get(Partner, partner_id)
     if partner is None:
-        raise Invalid("Choose the partner that runs this project.", errors={"partner_id": "Choose a partner from the list."})
+        raise Invalid(
+            "Choose the partner that runs this project.", errors={"partner_id": "Choose a partner from the list."}
+        )
     if not user.is_coordinator and user.partner_id != partner_id:
         raise Forbidden("You can only add projects for your own group.")
     if partner.status == PartnerStatus.ARCHIVED:
@@ -164,26 +160,27 @@ def _champions(session: Session, ids: list[int]) -> list[int]:
     return unique
 
 
-def _coordinates(data: JSONBody[ProjectInput]) -> tuple[float, float]:
+def _coordinates(data: ProjectInput) -> tuple[float, float]:
     if data.latitude is not None and data.longitude is not None:
         return data.latitude, data.longitude
     point = centroid(outward_code(data.postcode))
     if point is None:
         raise Invalid(
             "We could not place this postcode on the map.",
-            errors={"postcode": "We could not find where this postcode is. Check it, or enter the latitude and longitude."},
+            errors={
+                "postcode": "We could not find where this postcode is. Check it, or enter the latitude and longitude."
+            },
         )
     return point
 
 
-def _apply(session: Session, project: Project, data: JSONBody[ProjectInput]) -> None:
+def _apply(session: Session, project: Project, data: ProjectInput) -> None:
     _check_locality(session, data.locality_id)
     champion_ids = _champions(session, data.champion_ids)
     project.latitude, project.longitude = _coordinates(data)
     scalar = data.model_dump(exclude={"categories", "age_groups", "champion_ids", "latitude", "longitude"})
-    for key, value in scalar.items():
-        if key == "contact_email" or key == "contact_phone":
-            value = value or ""
+    for key, raw in scalar.items():
+        value = (raw or "") if key in ("contact_email", "contact_phone") else raw
         setattr(project, key, value.value if hasattr(value, "value") else value)
     _sync_links(project.category_links, [c.value for c in data.categories], "category", ProjectCategory)
     _sync_links(project.age_group_links, [a.value for a in data.age_groups], "age_group", ProjectAgeGroup)
@@ -191,7 +188,7 @@ def _apply(session: Session, project: Project, data: JSONBody[ProjectInput]) -> 
     project.updated_at = utcnow()
 
 
-def _sync_links(links: list, wanted: list, attr: str, model: type) -> None:  # type: ignore[type-arg]
+def _sync_links(links: list, wanted: list, attr: str, model: type) -> None:
     """Make a link collection hold exactly `wanted`, keeping rows that stay (no delete-then-insert clash)."""
     wanted_set = set(wanted)
     for link in [link for link in links if getattr(link, attr) not in wanted_set]:
@@ -202,11 +199,13 @@ def _sync_links(links: list, wanted: list, attr: str, model: type) -> None:  # t
             links.append(model(**{attr: value}))
 
 
-def create_project(session: Session, data: JSONBody[ProjectInput], *, by: User) -> Project:
+def create_project(session: Session, data: ProjectInput, *, by: User) -> Project:
     if not (by.is_coordinator or by.role == Role.PARTNER):
         raise Forbidden("Only partner groups and coordinators can add projects.")
     _check_partner(session, data.partner_id, by)
-    project = Project(partner_id=data.partner_id, locality_id=data.locality_id, title=data.title, postcode="", latitude=0, longitude=0)
+    project = Project(
+        partner_id=data.partner_id, locality_id=data.locality_id, title=data.title, postcode="", latitude=0, longitude=0
+    )
     project.created_by_id = by.id
     _apply(session, project, data)
     session.add(project)
@@ -214,8 +213,11 @@ def create_project(session: Session, data: JSONBody[ProjectInput], *, by: User) 
     return project
 
 
-def update_project(session: Session, project: Project, data: JSONBody[ProjectInput], *, by: User) -> Project:
+def update_project(
+    session: Session, project: Project, data: ProjectInput, *, by: User, expected_version: int | None = None
+) -> Project:
     check_can_edit(by, project)
+    claim_version(session, project, expected_version, "project")
     if data.partner_id != project.partner_id:
         if not by.is_coordinator:
             raise Forbidden("Only coordinators can move a project to another partner.")
@@ -253,8 +255,23 @@ def change_status(session: Session, project: Project, new_status: ProjectStatus,
         raise Conflict(f"A project that is {current.value} cannot become {new_status.value}.")
     if new_status not in allowed_moves(project, by):
         raise Forbidden(f"Only a coordinator can mark a project as {new_status.value}.")
+    _set_status(session, project, new_status)
+    return project
+
+
+def follow_funding(session: Session, project: Project, new_status: ProjectStatus) -> bool:
+    """Move a project as the funding process requires (FUNDING_TRANSITIONS). A move the table does
+    not allow leaves the project as it is: a running project that wins more funding stays running,
+    a withdrawn one stays withdrawn. Returns whether the project moved."""
+    current = ProjectStatus(project.status)
+    if current == new_status or (current, new_status) not in FUNDING_TRANSITIONS:
+        return False
+    _set_status(session, project, new_status)
+    return True
+
+
+def _set_status(session: Session, project: Project, new_status: ProjectStatus) -> None:
     project.status = new_status.value
     project.status_changed_at = utcnow()
     session.add(project)
     session.flush()
-    return project

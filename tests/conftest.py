@@ -9,17 +9,27 @@ from __future__ import annotations
 
 import os
 import re
+import socket
+import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
+import uvicorn
+from argon2.profiles import CHEAPEST
 from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
+from creative_minds import passwords
 from creative_minds.app import create_app
+from creative_minds.audit.models import DROP_TRIGGERS
+from creative_minds.audit.models import TRIGGERS as AUDIT_TRIGGERS
 from creative_minds.cli import run_alembic
 from creative_minds.db import all_metadata, make_engine
 from creative_minds.settings import Settings
@@ -29,20 +39,33 @@ DATABASES = [d.strip() for d in os.environ.get("CM_TEST_DATABASES", "sqlite,post
 KEEP = {"locality", "app_secret", "alembic_version"}
 TEST_SECRET = "test-secret-key-" + "x" * 32
 
+# Production hashes with RFC 9106 parameters (about 50 ms each); the suite makes hundreds of
+# accounts, so it hashes with argon2's cheapest parameters. tests/accounts/test_passwords.py
+# checks that the app itself never does.
+passwords.use_parameters(CHEAPEST)
+
 
 def _postgres_settings(schema: str) -> Settings:
-    return Settings(database_url=POSTGRES_URL, database_schema=schema, secret_key=TEST_SECRET, login_attempts_per_minute=10_000)
+    return Settings(
+        database_url=POSTGRES_URL,
+        database_schema=schema,
+        secret_key=TEST_SECRET,
+        login_attempts_per_minute=10_000,
+        secure_cookies=False,
+    )
 
 
-@pytest.fixture(scope="session", params=DATABASES)
-def settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
-    """A fresh, migrated database: a temporary SQLite file, or a private PostgreSQL schema."""
-    kind = request.param
+@contextmanager
+def empty_database(kind: str, tmp_dir: Path) -> Iterator[Settings]:
+    """Settings for an empty database: a new SQLite file, or a new private PostgreSQL schema."""
     if kind == "sqlite":
-        path = tmp_path_factory.mktemp("db") / "test.db"
-        settings = Settings(database_url=f"sqlite:///{path}", secret_key=TEST_SECRET, login_attempts_per_minute=10_000)
-        run_alembic(settings, "upgrade")
-        yield settings
+        path = tmp_dir / f"test-{uuid.uuid4().hex[:8]}.db"
+        yield Settings(
+            database_url=f"sqlite:///{path}",
+            secret_key=TEST_SECRET,
+            login_attempts_per_minute=10_000,
+            secure_cookies=False,
+        )
         return
     if kind != "postgresql":
         raise pytest.UsageError(f"Unknown test database {kind!r}; use sqlite and/or postgresql.")
@@ -57,14 +80,27 @@ def settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
             "Start it, or (locally only) run with CM_TEST_DATABASES=sqlite.",
             pytrace=False,
         )
-    settings = _postgres_settings(schema)
     try:
-        run_alembic(settings, "upgrade")
-        yield settings
+        yield _postgres_settings(schema)
     finally:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session", params=DATABASES)
+def settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """A fresh, migrated database shared by the session's tests on that database."""
+    with empty_database(request.param, tmp_path_factory.mktemp("db")) as settings:
+        run_alembic(settings, "upgrade")
+        yield settings
+
+
+@pytest.fixture(params=DATABASES)
+def settings_for_empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
+    """An empty database of its own, not migrated, for tests of the migrations themselves."""
+    with empty_database(request.param, tmp_path) as settings:
+        yield settings
 
 
 @pytest.fixture(scope="session")
@@ -88,8 +124,12 @@ def _wipe(engine: Engine) -> None:
         return
     with engine.connect() as conn:  # partner and user refer to each other: wipe with checks off
         conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        for statement in DROP_TRIGGERS["sqlite"]:  # the audit trail refuses deletes, even ours
+            conn.exec_driver_sql(statement)
         for table in tables:
             conn.execute(table.delete())
+        for statement in AUDIT_TRIGGERS["sqlite"]:
+            conn.exec_driver_sql(statement)
         conn.commit()
         conn.exec_driver_sql("PRAGMA foreign_keys=ON")
 
@@ -119,6 +159,31 @@ def client(app: Litestar, engine: Engine) -> Iterator[TestClient]:
         yield test_client
 
 
+# A real server, for the browser tests and schemathesis. ---------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(app: Litestar) -> Iterator[str]:
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
 # Per-database counts in the summary, so both runs are visible. -------------------------------
 
 _RESULTS: Counter[tuple[str, str]] = Counter()
@@ -143,5 +208,3 @@ def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untype
     missing = [d for d in ("sqlite", "postgresql") if not any(k[0] == d for k in _RESULTS)]
     if missing and os.environ.get("CI"):
         terminalreporter.write_line(f"WARNING: no tests ran on {', '.join(missing)}", red=True)
-
-

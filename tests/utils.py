@@ -63,7 +63,9 @@ def partner_data(session: Session, **changes: Any) -> dict[str, Any]:
 
 
 def make_partner(session: Session, coordinator: User | None = None, **changes: Any) -> Partner:
-    coordinator = coordinator or session.exec(select(User).where(User.role == Role.COORDINATOR)).first() or make_user(session)
+    coordinator = (
+        coordinator or session.exec(select(User).where(User.role == Role.COORDINATOR)).first() or make_user(session)
+    )
     partner = create_partner(session, PartnerInput.model_validate(partner_data(session, **changes)), by=coordinator)
     session.commit()
     return partner

@@ -6,14 +6,14 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, QueryParameter, URLEncodedBody
+from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
 from creative_minds.accounts import service
-from creative_minds.accounts.forms import NewAccount
+from creative_minds.accounts.forms import NewAccount, PasswordChange
 from creative_minds.accounts.models import ROLE_LABELS, Role
-from creative_minds.auth import SESSION_USER_KEY, coordinator_only, login_required, require_user, rotate_session
+from creative_minds.auth import coordinator_only, login_required, require_user, sign_in
 from creative_minds.exceptions import Invalid
 from creative_minds.forms import form_values, validate
 from creative_minds.localities import list_localities
@@ -24,15 +24,27 @@ class LoginController(Controller):
     path = "/login"
 
     @get("/", name="accounts:login", sync_to_thread=False)
-    def login_form(self, next_url: Annotated[str | None, QueryParameter(name="next")] = None) -> Template:
-        return page("accounts/login.html", values={}, next=safe_next(next_url, ""))
+    def login_form(
+        self,
+        next_url: Annotated[str | None, QueryParameter(name="next")] = None,
+        email: Annotated[str, QueryParameter(max_length=254)] = "",
+    ) -> Template:
+        return page("accounts/login.html", values={"email": email}, next=safe_next(next_url, ""))
 
     @post("/", name="accounts:login_submit", sync_to_thread=True)
     def login(
         self, request: Request, db_session: NamedDependency[Session], data: URLEncodedBody[dict[str, Any]]
     ) -> Template | Redirect:
-        email = str(data.get("email") or "")
-        user = service.authenticate(db_session, email, str(data.get("password") or ""))
+        email = str(data.get("email") or "")[:254]
+        settings = request.app.state.settings
+        user = service.sign_in(
+            db_session,
+            email,
+            str(data.get("password") or ""),
+            address=request.client.host if request.client else None,
+            per_minute=settings.login_attempts_per_minute,
+            free_failures=settings.account_free_failures,
+        )
         next_url = safe_next(str(data.get("next") or ""), "/")
         if user is None:
             return page(
@@ -43,8 +55,7 @@ class LoginController(Controller):
                 error_message="We could not sign you in. Check your email address and password.",
                 next=next_url,
             )
-        rotate_session(request)
-        request.set_session({SESSION_USER_KEY: user.id})
+        sign_in(request, user)
         return redirect_with_message(request, next_url, f"Welcome, {user.full_name}. You are signed in.")
 
 
@@ -64,7 +75,38 @@ class AccountController(Controller):
             from partners.service import get_partner
 
             partner = get_partner(db_session, user.partner_id)
-        return page("accounts/me.html", account=user, partner=partner, role_labels=ROLE_LABELS)
+        return page("accounts/me.html", account=user, partner=partner, role_labels=ROLE_LABELS, values={}, errors={})
+
+    @post("/me/password", name="accounts:change_password", guards=[login_required], sync_to_thread=True)
+    def change_password(
+        self, request: Request, db_session: NamedDependency[Session], data: URLEncodedBody[dict[str, Any]]
+    ) -> Template | Redirect:
+        user = service.get_user(db_session, require_user(request).id)
+        values, errors = form_values(data)
+        try:
+            service.change_password(db_session, user, validate(PasswordChange, values, errors))
+        except Invalid as exc:
+            return form_with_errors("accounts/me.html", exc, {}, account=user, partner=None, role_labels=ROLE_LABELS)
+        sign_in(request, user)  # this device stays signed in; every other one is signed out
+        return redirect_with_message(
+            request, "/accounts/me", "Your password is changed. You are signed out everywhere else."
+        )
+
+    @post("/sign-out-everywhere", name="accounts:sign_out_everywhere", guards=[login_required], sync_to_thread=True)
+    def sign_out_everywhere(self, request: Request, db_session: NamedDependency[Session]) -> Redirect:
+        service.sign_out_everywhere(db_session, service.get_user(db_session, require_user(request).id))
+        request.clear_session()
+        return Redirect("/login?signed_out=everywhere", status_code=303)
+
+    @post("/{user_id:int}/deactivate", name="accounts:deactivate", guards=[coordinator_only], sync_to_thread=True)
+    def deactivate(self, request: Request, db_session: NamedDependency[Session], user_id: FromPath[int]) -> Redirect:
+        user = service.set_active(db_session, user_id, False, by=require_user(request))
+        return redirect_with_message(request, "/accounts", f"{user.full_name} can no longer sign in.")
+
+    @post("/{user_id:int}/activate", name="accounts:activate", guards=[coordinator_only], sync_to_thread=True)
+    def activate(self, request: Request, db_session: NamedDependency[Session], user_id: FromPath[int]) -> Redirect:
+        user = service.set_active(db_session, user_id, True, by=require_user(request))
+        return redirect_with_message(request, "/accounts", f"{user.full_name} can sign in again.")
 
     @get("/", name="accounts:list", guards=[coordinator_only], sync_to_thread=True)
     def list_accounts(self, db_session: NamedDependency[Session], role: FromQuery[str | None] = None) -> Template:
@@ -89,10 +131,12 @@ class AccountController(Controller):
             account = validate(NewAccount, values, errors)
             user = service.create_user(db_session, **account.model_dump(exclude={"constituency"}))
             if account.constituency is not None and user.locality_id is not None:
-                from collectives.membership import admit_directly
-                from collectives.models import Constituency
+                from collectives.membership.models import Constituency
+                from collectives.membership.service import admit_directly
 
-                admit_directly(db_session, user, user.locality_id, Constituency(account.constituency), by=require_user(request))
+                admit_directly(
+                    db_session, user, user.locality_id, Constituency(account.constituency), by=require_user(request)
+                )
         except Invalid as exc:
             values.pop("password", None)
             return form_with_errors("accounts/new.html", exc, values, **_choices(db_session))
@@ -102,9 +146,8 @@ class AccountController(Controller):
 
 
 def _choices(db_session: Session) -> dict[str, Any]:
+    from collectives.membership.models import CONSTITUENCY_LABELS
     from partners.service import partner_choices
-
-    from collectives.models import CONSTITUENCY_LABELS
 
     return {
         "constituencies": [(k.value, v) for k, v in CONSTITUENCY_LABELS.items()],

@@ -3,33 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from creative_minds.labels import LabelledEnum
+
+if TYPE_CHECKING:
+    from creative_minds.accounts.permissions import Capabilities
 from creative_minds.timeutil import utcnow
 
 
-class Role(StrEnum):
-    COORDINATOR = "coordinator"
-    COLLECTIVE_MEMBER = "collective_member"
-    PARTNER = "partner"
-    CHAMPION = "champion"
-    REPORTER = "reporter"
-
-    @property
-    def label(self) -> str:
-        return ROLE_LABELS[self]
+class Role(LabelledEnum):
+    COORDINATOR = "coordinator", "Coordinator"
+    COLLECTIVE_MEMBER = "collective_member", "Collective member"
+    PARTNER = "partner", "Partner group"
+    CHAMPION = "champion", "Champion"
+    REPORTER = "reporter", "Community Reporter"
 
 
-ROLE_LABELS = {
-    Role.COORDINATOR: "Coordinator",
-    Role.COLLECTIVE_MEMBER: "Collective member",
-    Role.PARTNER: "Partner group",
-    Role.CHAMPION: "Champion",
-    Role.REPORTER: "Community Reporter",
-}
+ROLE_LABELS = Role.labels()
 
 
 class User(SQLModel, table=True):
@@ -43,6 +37,8 @@ class User(SQLModel, table=True):
     # A partner user belongs to one partner.
     partner_id: int | None = Field(default=None, foreign_key="partner.id", index=True)
     is_active: bool = Field(default=True)
+    # Sign-ins made before this moment no longer count ("sign out everywhere", a password change).
+    sessions_valid_after: datetime | None = Field(default=None, sa_type=sa.DateTime())
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
     last_login_at: datetime | None = Field(default=None, sa_type=sa.DateTime())
 
@@ -53,3 +49,10 @@ class User(SQLModel, table=True):
     @property
     def is_coordinator(self) -> bool:
         return self.role == Role.COORDINATOR
+
+    @property
+    def can(self) -> Capabilities:
+        """What this person may do (accounts/permissions.py): what templates ask, not the role."""
+        from creative_minds.accounts.permissions import capabilities
+
+        return capabilities(self.role)

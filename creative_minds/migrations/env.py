@@ -34,18 +34,44 @@ def _configure(connection) -> None:
     )
 
 
+def _run(connection) -> None:
+    """Run the migrations in one transaction.
+
+    SQLite changes a table by copying it into a new one (batch mode). With foreign keys on, dropping
+    the old table fails when others refer to it, or worse, silently deletes the rows that refer to
+    it with ON DELETE CASCADE. So foreign keys are off while migrating (the pragma only takes effect
+    outside a transaction) and every reference is checked before the transaction commits.
+    """
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        if connection.in_transaction():
+            connection.commit()
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
+    try:
+        _configure(connection)
+        with context.begin_transaction():
+            context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"The migration left rows referring to missing rows: {broken[:10]}")
+    finally:
+        if sqlite:
+            if connection.in_transaction():
+                connection.rollback()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
+
+
 def run_migrations() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:
-        _configure(connection)
-        with context.begin_transaction():
-            context.run_migrations()
+        _run(connection)
         return
     engine = make_engine(Settings.from_env())
     with engine.connect() as connection:
-        _configure(connection)
-        with context.begin_transaction():
-            context.run_migrations()
+        _run(connection)
     engine.dispose()
 
 

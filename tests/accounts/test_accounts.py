@@ -14,14 +14,22 @@ from tests.utils import field_error, locality_id, login, make_user, post_form
 class TestNewAccountPage:
     def test_coordinator_adds_a_collective_member(self, client, db):
         login(client, make_user(db).email)
-        response = post_form(client, "/accounts/new", {
-            "full_name": "Morgan Member", "email": "morgan@example.org", "password": "a-good-long-password",
-            "role": "collective_member", "locality_id": str(locality_id(db, "wakefield")), "constituency": "carer",
-        })
+        response = post_form(
+            client,
+            "/accounts/new",
+            {
+                "full_name": "Morgan Member",
+                "email": "morgan@example.org",
+                "password": "a-good-long-password",
+                "role": "collective_member",
+                "locality_id": str(locality_id(db, "wakefield")),
+                "constituency": "carer",
+            },
+        )
         assert response.status_code == 303
         user = db.exec(select(User).where(User.email == "morgan@example.org")).one()
         assert (user.role, user.locality_id) == ("collective_member", locality_id(db, "wakefield"))
-        from collectives.membership import is_admitted
+        from collectives.membership.service import is_admitted
 
         assert is_admitted(db, user, locality_id(db, "wakefield"))  # so they can vote in its rounds
 
@@ -38,8 +46,14 @@ class TestNewAccountPage:
     )
     def test_bad_input(self, client, db, changes, field, message):
         login(client, make_user(db).email)
-        data = {"full_name": "Morgan", "email": "morgan@example.org", "password": "a-good-long-password",
-                "role": "collective_member", "locality_id": str(locality_id(db)), "constituency": "carer"}
+        data = {
+            "full_name": "Morgan",
+            "email": "morgan@example.org",
+            "password": "a-good-long-password",
+            "role": "collective_member",
+            "locality_id": str(locality_id(db)),
+            "constituency": "carer",
+        }
         data.update(changes)
         response = post_form(client, "/accounts/new", data)
         assert response.status_code == 422
@@ -49,9 +63,16 @@ class TestNewAccountPage:
     def test_duplicate_email(self, client, db):
         coordinator = make_user(db)
         login(client, coordinator.email)
-        response = post_form(client, "/accounts/new", {
-            "full_name": "Copy", "email": coordinator.email.upper(), "password": "a-good-long-password", "role": "champion",
-        })
+        response = post_form(
+            client,
+            "/accounts/new",
+            {
+                "full_name": "Copy",
+                "email": coordinator.email.upper(),
+                "password": "a-good-long-password",
+                "role": "champion",
+            },
+        )
         assert response.status_code == 422
         assert "already an account" in field_error(response.text, "email")
 
@@ -64,9 +85,16 @@ class TestNewAccountPage:
             extra = {"partner_id": make_partner(db).id}
         login(client, make_user(db, role, **extra).email)
         assert client.get("/accounts").status_code == 403
-        response = post_form(client, "/accounts/new", {
-            "full_name": "Sneaky", "email": "sneaky@example.org", "password": "a-good-long-password", "role": "coordinator",
-        })
+        response = post_form(
+            client,
+            "/accounts/new",
+            {
+                "full_name": "Sneaky",
+                "email": "sneaky@example.org",
+                "password": "a-good-long-password",
+                "role": "coordinator",
+            },
+        )
         assert response.status_code == 403
         assert db.exec(select(User).where(User.email == "sneaky@example.org")).first() is None
 
@@ -76,37 +104,83 @@ class TestCommandLine:
         monkeypatch.setenv("DATABASE_URL", settings.database_url)
         if settings.database_schema:
             monkeypatch.setenv("DATABASE_SCHEMA", settings.database_schema)
-        result = CliRunner().invoke(main, [
-            "create-user", "--email", "First@Trust.example", "--name", "First Coordinator", "--role", "coordinator",
-            "--password", "a-good-long-password",
-        ])
+        result = CliRunner().invoke(
+            main,
+            [
+                "create-user",
+                "--email",
+                "First@Trust.example",
+                "--name",
+                "First Coordinator",
+                "--role",
+                "coordinator",
+                "--password",
+                "a-good-long-password",
+            ],
+        )
         assert result.exit_code == 0, result.output
         assert db.exec(select(User).where(User.email == "first@trust.example")).one().role == "coordinator"
-        again = CliRunner().invoke(main, [
-            "create-user", "--email", "first@trust.example", "--name", "Again", "--role", "coordinator",
-            "--password", "a-good-long-password",
-        ])
+        again = CliRunner().invoke(
+            main,
+            [
+                "create-user",
+                "--email",
+                "first@trust.example",
+                "--name",
+                "Again",
+                "--role",
+                "coordinator",
+                "--password",
+                "a-good-long-password",
+            ],
+        )
         assert again.exit_code == 1 and "already an account" in again.output
 
 
 class TestCommandLineMembers:
     def test_collective_member_is_admitted(self, db, settings, monkeypatch):
-        from collectives.membership import is_admitted
+        from collectives.membership.service import is_admitted
         from tests.utils import locality_id as loc
 
         monkeypatch.setenv("DATABASE_URL", settings.database_url)
         if settings.database_schema:
             monkeypatch.setenv("DATABASE_SCHEMA", settings.database_schema)
-        result = CliRunner().invoke(main, [
-            "create-user", "--email", "mem@example.org", "--name", "Mem Ber", "--role", "collective_member", "--locality", "barnsley",
-            "--constituency", "lived_experience", "--password", "a-good-long-password",
-        ])
+        result = CliRunner().invoke(
+            main,
+            [
+                "create-user",
+                "--email",
+                "mem@example.org",
+                "--name",
+                "Mem Ber",
+                "--role",
+                "collective_member",
+                "--locality",
+                "barnsley",
+                "--constituency",
+                "lived_experience",
+                "--password",
+                "a-good-long-password",
+            ],
+        )
         assert result.exit_code == 0, result.output
         user = db.exec(select(User).where(User.email == "mem@example.org")).one()
         assert is_admitted(db, user, loc(db, "barnsley"))
-        missing = CliRunner().invoke(main, [
-            "create-user", "--email", "mem2@example.org", "--name", "Mem Two", "--role", "collective_member", "--locality", "barnsley",
-            "--password", "a-good-long-password",
-        ])
+        missing = CliRunner().invoke(
+            main,
+            [
+                "create-user",
+                "--email",
+                "mem2@example.org",
+                "--name",
+                "Mem Two",
+                "--role",
+                "collective_member",
+                "--locality",
+                "barnsley",
+                "--password",
+                "a-good-long-password",
+            ],
+        )
         assert missing.exit_code != 0 and "constituency" in missing.output
         assert db.exec(select(User).where(User.email == "mem2@example.org")).first() is None

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 import uuid
+from datetime import UTC
 
+import pytest
 from litestar.testing import TestClient
+from sqlmodel import Session
 
 from creative_minds.accounts.models import Role
 from creative_minds.app import create_app
-from creative_minds.auth import verify_password
-from tests.utils import PASSWORD, csrf_token, login, make_user, post_form
+from creative_minds.passwords import verify_password
+from tests.utils import PASSWORD, csrf_token, locality_id, login, make_user, post_form
 
 
 class TestLogin:
@@ -49,7 +53,9 @@ class TestLogin:
 
     def test_next_cannot_send_people_to_another_site(self, client, db):
         user = make_user(db, Role.CHAMPION)
-        response = post_form(client, "/login", {"email": user.email, "password": PASSWORD, "next": "https://evil.example/"})
+        response = post_form(
+            client, "/login", {"email": user.email, "password": PASSWORD, "next": "https://evil.example/"}
+        )
         assert response.headers["location"] == "/"
 
     def test_sign_out_ends_the_session(self, client, db):
@@ -110,27 +116,88 @@ class TestCsrf:
         assert response.status_code == 403
 
 
-class TestRateLimit:
-    def test_repeated_failed_sign_ins_are_slowed_down(self, settings, db):
-        from dataclasses import replace
+class TestSignInThrottle:
+    """Only failures count: per network address, and per account with a growing wait."""
 
-        limited = create_app(replace(settings, login_attempts_per_minute=3))
+    @pytest.fixture
+    def strict(self, settings):
+        app = create_app(settings.model_copy(update=dict(login_attempts_per_minute=10, account_free_failures=5)))
+        yield app
+        app.state.engine.dispose()
+
+    def test_sixty_members_signing_in_from_one_venue_within_a_minute_all_get_in(self, strict, db):
+        members = [make_user(db, Role.COLLECTIVE_MEMBER, locality_id=locality_id(db)) for _ in range(60)]
+        with TestClient(app=strict, base_url="http://testserver.local") as client:
+            for member in members:
+                client.cookies.clear()
+                login(client, member.email)  # asserts the 303 into the app
+
+    def test_failures_from_one_address_are_stopped_whatever_forwarded_header_is_sent(self, strict, db):
+        with TestClient(app=strict, base_url="http://testserver.local") as client:
+            codes = [
+                post_form(
+                    client,
+                    "/login",
+                    {"email": f"guess{i}@example.org", "password": "nope"},
+                    headers={"X-Forwarded-For": f"203.0.113.{i}"},  # not believed: no trusted proxy
+                ).status_code
+                for i in range(30)
+            ]
+        assert codes[:10] == [400] * 10
+        assert set(codes[10:]) == {429}
+
+    def test_a_trusted_proxy_gives_each_client_its_own_count(self, settings, db):
+        app = create_app(settings.model_copy(update=dict(login_attempts_per_minute=3, trusted_proxies="*")))
+        try:
+            with TestClient(app=app, base_url="http://testserver.local") as client:
+                codes = [
+                    post_form(
+                        client,
+                        "/login",
+                        {"email": "guess@example.org", "password": "nope"},
+                        headers={"X-Forwarded-For": f"203.0.113.{i}"},
+                    ).status_code
+                    for i in range(6)
+                ]
+            assert codes == [400] * 6
+        finally:
+            app.state.engine.dispose()
+
+    def test_an_account_waits_after_five_wrong_passwords_and_cannot_be_told_from_a_typo(self, strict, db, engine):
+        from sqlalchemy import update
+
+        from creative_minds.accounts.throttle import SignInFailure, account_key
+
         user = make_user(db, Role.CHAMPION)
-        with TestClient(app=limited, base_url="http://testserver.local") as client:
-            codes = [post_form(client, "/login", {"email": user.email, "password": "nope"}).status_code for _ in range(4)]
-            assert codes[:3] == [400, 400, 400]
-            assert codes[3] == 429
-            blocked = post_form(client, "/login", {"email": user.email, "password": PASSWORD})
-            assert blocked.status_code == 429
-            assert "Too many attempts" in blocked.text
-            # Reading the form is not throttled.
-            assert client.get("/login").status_code == 200
-        limited.state.engine.dispose()
+        with TestClient(app=strict, base_url="http://testserver.local") as client:
+            wrong = [post_form(client, "/login", {"email": user.email, "password": "nope"}) for _ in range(5)]
+            locked = post_form(client, "/login", {"email": user.email, "password": PASSWORD})
+
+            def page_text(response):
+                # Form tokens and the per-response CSP nonce differ on every page; nothing else may.
+                text = re.sub(r'value="[^"]*"', "", response.text)
+                return re.sub(r'(nonce"?[=:]\s*"?)[A-Za-z0-9_-]+', r"\1", text, flags=re.IGNORECASE)
+
+            assert [r.status_code for r in wrong] == [400] * 5
+            assert locked.status_code == 400  # the right password, refused while the account waits
+            assert page_text(locked) == page_text(wrong[-1])  # word for word what a typo gets
+            # The wait doubles: 30 s after five, 60 s after the sixth wrong one.
+            with Session(engine) as check:
+                row = check.get(SignInFailure, account_key(user.email))
+                assert row.failures == 5
+                first_wait = row.locked_until - row.window_started_at
+            assert 25 <= first_wait.total_seconds() <= 3600
+            # When the wait is over, the right password works again and the count starts afresh.
+            with engine.begin() as connection:
+                connection.execute(update(SignInFailure).values(locked_until=None))
+            assert post_form(client, "/login", {"email": user.email, "password": PASSWORD}).status_code == 303
+            with Session(engine) as check:
+                assert check.get(SignInFailure, account_key(user.email)) is None
 
 
 class TestPurge:
     def test_expired_sessions_are_purged_and_live_ones_kept(self, client, db, engine):
-        from datetime import datetime, timedelta, timezone
+        from datetime import datetime, timedelta
 
         from sqlalchemy import func, select, update
 
@@ -139,13 +206,19 @@ class TestPurge:
         user = make_user(db, Role.CHAMPION)
         login(client, user.email)
         with engine.begin() as connection:
-            connection.execute(StoreItem.__table__.insert().values(
-                id=uuid.uuid4(), key="old", namespace="sessions", value=b"{}",
-                expires_at=datetime.now(timezone.utc) - timedelta(days=1)))
+            connection.execute(
+                StoreItem.__table__.insert().values(
+                    id=uuid.uuid4(),
+                    key="old",
+                    namespace="sessions",
+                    value=b"{}",
+                    expires_at=datetime.now(UTC) - timedelta(days=1),
+                )
+            )
         assert purge_expired(engine) == 1
         assert client.get("/accounts/me").status_code == 200  # the live session still works
         with engine.begin() as connection:
-            connection.execute(update(StoreItem).values(expires_at=datetime.now(timezone.utc) - timedelta(seconds=1)))
+            connection.execute(update(StoreItem).values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
         assert purge_expired(engine) >= 1
         with engine.connect() as connection:
             assert connection.execute(select(func.count()).select_from(StoreItem)).scalar_one() == 0

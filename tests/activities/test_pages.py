@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 
@@ -19,7 +20,7 @@ class TestFindPage:
         assert 'href="/static/vendor/leaflet.markercluster/MarkerCluster.css"' in page.text
         assert "L.markerClusterGroup" in page.text and "Group of ' + count + ' activities" in page.text
         scripts_and_styles = re.findall(r'(?:src|href)="([^"]+)"', page.text)
-        assert not [u for u in scripts_and_styles if u.startswith("http") and (u.endswith(".js") or u.endswith(".css"))]
+        assert not [u for u in scripts_and_styles if u.startswith("http") and (u.endswith((".js", ".css")))]
         assert "cdn." not in page.text and "unpkg" not in page.text and "jsdelivr" not in page.text
         assert "tile.openstreetmap.org" in page.text  # the default tile layer (a setting)
         assert "Secret Draft" not in page.text
@@ -28,7 +29,12 @@ class TestFindPage:
         fragment = client.get("/activities", params={"locality": "calderdale"}, headers={"HX-Request": "true"})
         assert "<html" not in fragment.text and "<form" in fragment.text  # the sheet form is in the list
         assert "Halifax Choir" in fragment.text and "Huddersfield Walking Football" not in fragment.text
-        assert "L.map(" in fragment.text and "<strong>1</strong> activity" in fragment.text
+        assert "<strong>1</strong> activity" in fragment.text
+        # The map is built once with the page; the fragment carries its markers (issue 17), not a new map.
+        assert "L.map(" not in fragment.text
+        markers = re.search(r'<script type="application/json" id="activity-markers">(.*?)</script>', fragment.text)
+        data = json.loads(markers.group(1))
+        assert [(data["t"][row[3]], row[0], row[1]) for row in data["m"]] == [("Halifax Choir", 53.721, -1.872)]
 
     def test_near_postcode_shows_distance_and_order(self, client, activities):
         page = client.get("/activities", params={"postcode": "hd1 2ab", "radius": "10"})
@@ -43,13 +49,14 @@ class TestFindPage:
         assert "We could not use that postcode" in page.text and "is not a UK postcode" in page.text
 
     def test_tile_layer_is_a_setting(self, settings, activities):
-        from dataclasses import replace
 
         from litestar.testing import TestClient
 
         from creative_minds.app import create_app
 
-        app = create_app(replace(settings, tile_url="/tiles/{z}/{x}/{y}.png", tile_attribution="Trust tiles"))
+        app = create_app(
+            settings.model_copy(update=dict(tile_url="/tiles/{z}/{x}/{y}.png", tile_attribution="Trust tiles"))
+        )
         with TestClient(app) as client:
             page = client.get("/activities")
             assert '"/tiles/{z}/{x}/{y}.png"' in page.text and "Trust tiles" in page.text
@@ -69,11 +76,37 @@ class TestActivityPages:
         assert client.get("/activities/sheet", params={"id": "abc"}).status_code == 422
 
 
+class TestActivityPage:
+    def test_phone_number_shown_from_the_project_or_else_its_partner(self, client, db, activities):
+        choir = activities["Halifax Choir"]
+        choir.partner.contact_phone = "01422 555 0199"
+        db.add(choir.partner)
+        db.commit()
+        page = client.get(f"/activities/{choir.id}")
+        assert 'Phone: <a href="tel:014225550199">01422 555 0199</a>' in page.text
+        choir.contact_phone = "07700 900123"
+        db.add(choir)
+        db.commit()
+        page = client.get(f"/activities/{choir.id}")
+        assert 'Phone: <a href="tel:07700900123">07700 900123</a>' in page.text and "01422" not in page.text
+
+    def test_a_small_map_of_where_it_meets_from_the_apps_own_files(self, client, activities):
+        page = client.get(f"/activities/{activities['Halifax Choir'].id}")
+        assert (
+            'id="activity-map"' in page.text and 'data-lat="53.721"' in page.text and 'data-lon="-1.872"' in page.text
+        )
+        assert (
+            'src="/static/vendor/leaflet/leaflet.js"' in page.text and 'src="/static/js/activity-map.js"' in page.text
+        )
+        assert client.get("/static/js/activity-map.js").status_code == 200
+
+
 class TestCalendar:
     def test_one_activity_feed(self, client, activities):
         football = activities["Huddersfield Walking Football"]
         response = client.get(f"/activities/{football.id}/calendar.ics")
         assert response.headers["content-type"].startswith("text/calendar")
+        assert response.headers["content-type"] == "text/calendar; charset=utf-8"  # named once (issue 15)
         calendar = Calendar.from_ical(response.content)
         events = [c for c in calendar.walk("VEVENT")]
         assert len(events) == 1
@@ -85,7 +118,46 @@ class TestCalendar:
 
     def test_search_feed_follows_the_filters(self, client, activities):
         calendar = Calendar.from_ical(client.get("/activities/calendar.ics", params={"locality": "kirklees"}).content)
-        assert sorted(str(e["summary"]) for e in calendar.walk("VEVENT")) == ["Holmfirth Knit and Natter", "Huddersfield Walking Football"]
+        assert sorted(str(e["summary"]) for e in calendar.walk("VEVENT")) == [
+            "Holmfirth Knit and Natter",
+            "Huddersfield Walking Football",
+        ]
+
+    def test_the_quick_feed_writer_gives_icalendars_own_bytes(self, db, activities):
+        """fast_calendar writes what icalendar builds, byte for byte, for every kind of schedule and text."""
+        from activities.ical import calendar_for, fast_calendar
+        from activities.search import ActivityFilters, find_activities
+
+        choir = activities["Halifax Choir"]
+        choir.frequency, choir.start_date, choir.end_date = "monthly", date(2027, 3, 1), date(2027, 9, 30)
+        choir.description = "Songs; rounds, and a \\ backslash.\r\nA second line with £ and – dashes " + "é" * 60
+        knit = activities["Holmfirth Knit and Natter"]
+        knit.frequency, knit.accessibility_notes, knit.contact_phone = (
+            "fortnightly",
+            "Quiet room^" + "x" * 70,
+            "01484 1",
+        )
+        memory = activities["Wakefield Memory Cafe"]
+        memory.frequency, memory.start_date = "one_off", date(2027, 2, 5)
+        climbing = activities["Barnsley Youth Climbing"]
+        climbing.starts_at = None  # no time: left out of the feed
+        db.add_all([choir, knit, memory, climbing])
+        db.commit()
+        rows = [f.project for f in find_activities(db, ActivityFilters())]
+        for name in ("Creative Minds activities", "Halifax, Choir; one"):
+            expected = calendar_for(rows, name=name, base_url="https://cm.example")
+            assert fast_calendar(rows, name=name, base_url="https://cm.example") == expected
+            assert fast_calendar(rows[:1], name=name, base_url="https://cm.example") == calendar_for(
+                rows[:1], name=name, base_url="https://cm.example"
+            )
+        assert fast_calendar([], name="Empty", base_url="x") == calendar_for([], name="Empty", base_url="x")
+        # The feed's own rows, read straight from the database, give the same bytes as the row objects.
+        from activities.ical import FeedRow, ics_columns
+        from activities.search import feed_rows
+
+        light = [FeedRow._make(row[:-1]) for row in feed_rows(db, ActivityFilters(), None, ics_columns())]
+        assert fast_calendar(light, name="x", base_url="y") == calendar_for(rows, name="x", base_url="y")
+        assert len(Calendar.from_ical(fast_calendar(rows, name="x", base_url="y")).walk("VEVENT")) == 4
 
     def test_recurrence_rules(self, db, activities):
         project = activities["Halifax Choir"]
@@ -106,6 +178,31 @@ class TestGeoJson:
         assert data["features"][0]["geometry"] == {"type": "Point", "coordinates": [-1.872, 53.721]}
         assert "Ordnance Survey" in data["attribution"]
 
+    def test_the_feed_read_straight_from_the_database_matches_the_row_objects(self, db, activities):
+        """The quick GeoJSON path (one query, categories included) gives the same document as the row objects."""
+        from activities import geojson
+        from activities.geocode import locate
+        from activities.search import ActivityFilters, feed_rows, find_activities, with_categories
+        from projects.models import ProjectCategory
+
+        knit = activities["Holmfirth Knit and Natter"]
+        knit.category_links.append(ProjectCategory(category="arts_crafts"))  # two categories, sorted
+        db.add(knit)
+        db.commit()
+        for filters, near in [
+            (ActivityFilters(), None),
+            (ActivityFilters(postcode="HD1", radius=20), locate("HD1")),
+            (ActivityFilters(locality="kirklees"), None),
+        ]:
+            expected = geojson.feature_collection(
+                with_categories(db, find_activities(db, filters, near=near)), base_url="https://cm.example"
+            )
+            rows = feed_rows(db, filters, near, geojson.columns())
+            assert geojson.collection_from_rows(rows, base_url="https://cm.example") == expected
+        assert expected["features"][0]["properties"]["categories"] == ["arts_crafts", "knitting_sewing"]
+
     def test_bad_postcode_is_422(self, client, activities):
-        response = client.get("/activities/map.geojson", params={"postcode": "nonsense"}, headers={"accept": "application/json"})
+        response = client.get(
+            "/activities/map.geojson", params={"postcode": "nonsense"}, headers={"accept": "application/json"}
+        )
         assert response.status_code == 422

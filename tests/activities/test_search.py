@@ -45,7 +45,9 @@ class TestFilters:
         assert "Wakefield Memory Cafe" not in young
 
     def test_filters_come_from_the_query_string_and_go_back_into_links(self):
-        filters = ActivityFilters.from_query({"locality": "Kirklees", "day": "XX", "free": "1", "radius": "999", "postcode": "hd1"})
+        filters = ActivityFilters.from_query(
+            {"locality": "Kirklees", "day": "XX", "free": "1", "radius": "999", "postcode": "hd1"}
+        )
         assert (filters.locality, filters.day, filters.free, filters.radius) == ("kirklees", "", True, 5)
         assert filters.as_params() == {"locality": "kirklees", "free": "1", "postcode": "hd1", "radius": 5}
 
@@ -74,7 +76,7 @@ class TestDistance:
 
 class TestGeocoding:
     def test_offline_outward_and_full_postcodes(self):
-        assert locate("hd1") .latitude == 53.64685
+        assert locate("hd1").latitude == 53.64685
         place = locate("wf1 1aa")
         assert (place.latitude, place.longitude, place.precise) == (53.68752, -1.4934, False)
         assert place.label == "WF1 1AA (centre of WF1)"
@@ -88,7 +90,9 @@ class TestGeocoding:
     def test_online_lookup_is_used_when_configured(self):
         def handler(request: httpx.Request) -> httpx.Response:
             assert request.url.raw_path == b"/postcodes/HD1%202AB"
-            return httpx.Response(200, json={"status": 200, "result": {"postcode": "HD1 2AB", "latitude": 53.6441, "longitude": -1.7801}})
+            return httpx.Response(
+                200, json={"status": 200, "result": {"postcode": "HD1 2AB", "latitude": 53.6441, "longitude": -1.7801}}
+            )
 
         place = locate("hd12ab", lookup_url="https://postcodes.test/postcodes/", transport=httpx.MockTransport(handler))
         assert (place.latitude, place.longitude, place.precise, place.label) == (53.6441, -1.7801, True, "HD1 2AB")
@@ -102,7 +106,9 @@ class TestGeocoding:
         ],
     )
     def test_any_online_failure_falls_back_to_the_district(self, failure):
-        place = locate("HD1 2AB", lookup_url="https://postcodes.test/postcodes/", transport=httpx.MockTransport(failure))
+        place = locate(
+            "HD1 2AB", lookup_url="https://postcodes.test/postcodes/", transport=httpx.MockTransport(failure)
+        )
         assert (place.latitude, place.precise) == (53.64685, False)
 
     def test_timeout_falls_back_too(self):
@@ -116,4 +122,85 @@ class TestGeocoding:
         def never(request: httpx.Request) -> httpx.Response:  # pragma: no cover - must not be called
             raise AssertionError("looked up online")
 
-        assert locate("HX1", lookup_url="https://postcodes.test/postcodes/", transport=httpx.MockTransport(never)).precise is False
+        assert (
+            locate("HX1", lookup_url="https://postcodes.test/postcodes/", transport=httpx.MockTransport(never)).precise
+            is False
+        )
+
+
+class TestWordSearch:
+    """Issue 15: words in any order, accents ignored, across title, description, partner, venue and town."""
+
+    @pytest.fixture
+    def cafe(self, db, activities):
+        from projects.models import ProjectStatus
+        from tests.utils import locality_id, make_partner, make_project, make_user
+
+        coordinator = make_user(db)
+        partner = make_partner(db, coordinator, name="Calder Friends")
+        project = make_project(
+            db,
+            partner,
+            coordinator,
+            title="Le Petit Café Club",
+            description="Coffee, cake and conversation.",
+            venue_name="Square Chapel",
+            venue_address="10 Square Road, Halifax",
+            postcode="HX1 1QG",
+            latitude=53.7215,
+            longitude=-1.8590,
+            categories=["social_cafe"],
+            locality_id=locality_id(db, "calderdale"),
+        )
+        project.status = ProjectStatus.ACTIVE.value
+        db.commit()
+        return project
+
+    @pytest.mark.parametrize(
+        ("q", "expected"),
+        [
+            ("cafe halifax", ["Le Petit Café Club"]),  # the title's word and the town, as two words
+            ("halifax cafe", ["Le Petit Café Club"]),  # any order
+            ("CAFÉ", ["Le Petit Café Club", "Wakefield Memory Cafe"]),  # accents and case ignored both ways
+            ("calder friends", ["Le Petit Café Club"]),  # the partner's name
+            ("square chapel", ["Le Petit Café Club"]),  # the venue
+            ("cake conversation", ["Le Petit Café Club"]),  # the description
+            ("cafe barnsley", []),  # every word must match
+            ("choir", ["Halifax Choir"]),
+            ("knit", ["Holmfirth Knit and Natter"]),
+            ("  ", None),  # blank: no word filter at all
+        ],
+    )
+    def test_words(self, db, cafe, q, expected):
+        found = titles(db, q=q)
+        if expected is None:
+            assert len(found) == 6
+        else:
+            assert found == expected
+
+    def test_choir_finds_music_groups_by_what_they_do(self, db, activities):
+        from projects.models import ProjectCategory
+
+        knit = activities["Holmfirth Knit and Natter"]
+        knit.category_links.append(ProjectCategory(category="music_singing"))
+        db.add(knit)
+        db.commit()
+        assert titles(db, q="choir") == ["Halifax Choir", "Holmfirth Knit and Natter"]
+
+    def test_renaming_a_partner_updates_its_activities_search(self, db, cafe):
+        from partners.models import Partner
+
+        partner = db.get(Partner, cafe.partner_id)
+        partner.name = "Pennine Neighbours"
+        db.add(partner)
+        db.commit()
+        assert titles(db, q="pennine") == ["Le Petit Café Club"]
+        assert titles(db, q="calder friends") == []
+
+    def test_punctuation_is_not_a_wildcard(self, db, activities):
+        assert titles(db, q="100%") == [] and titles(db, q="choir_") == ["Halifax Choir"]
+        assert len(titles(db, q="%_")) == 5  # no words at all: no word filter
+
+    def test_the_finder_page_searches_by_words(self, client, cafe):
+        page = client.get("/activities", params={"q": "Halifax café"})
+        assert "<strong>1</strong> activity" in page.text and "Le Petit Café Club" in page.text

@@ -90,7 +90,9 @@ class TestWriting:
 
     def test_malformed_json_is_400(self, client, db, world):
         login(client, world["owner"].email)
-        response = api(client, "POST", "/api/projects", content=b"{not json", headers={"content-type": "application/json"})
+        response = api(
+            client, "POST", "/api/projects", content=b"{not json", headers={"content-type": "application/json"}
+        )
         assert response.status_code == 400
 
 
@@ -102,7 +104,9 @@ class TestWriteAccess:
             extra = {"locality_id": locality_id(db)}
         login(client, make_user(db, role, **extra).email)
         target = world["other"]
-        assert api(client, "PUT", f"/api/partners/{target.id}", json=partner_data(db, name="Hijacked")).status_code == 403
+        assert (
+            api(client, "PUT", f"/api/partners/{target.id}", json=partner_data(db, name="Hijacked")).status_code == 403
+        )
         assert api(client, "POST", "/api/partners", json=partner_data(db, name="Sneaky")).status_code == 403
         assert api(client, "POST", f"/api/partners/{target.id}/approve").status_code == 403
         assert api(client, "POST", f"/api/partners/{target.id}/archive").status_code == 403
@@ -119,7 +123,9 @@ class TestWriteAccess:
         project = world["project"]
         body = project_data(db, world["own"].id, title="Hijacked")
         assert api(client, "PUT", f"/api/projects/{project.id}", json=body).status_code == 403
-        assert api(client, "POST", f"/api/projects/{project.id}/status", json={"status": "withdrawn"}).status_code == 403
+        assert (
+            api(client, "POST", f"/api/projects/{project.id}/status", json={"status": "withdrawn"}).status_code == 403
+        )
         assert api(client, "POST", "/api/projects", json=body).status_code == 403
         db.refresh(project)
         assert (project.title, project.status) == ("Own Project", "draft")

@@ -2,47 +2,26 @@
 
 from __future__ import annotations
 
-import socket
 import tempfile
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
-from litestar import Litestar
 
 from tests.fixtures_activities import activities  # noqa: F401  (browser tests use it)
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(tempfile.gettempdir()) / "cm-browser-failures"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def live_server(app: Litestar) -> Iterator[str]:
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
 
 
 @pytest.fixture(scope="session")
@@ -66,8 +45,11 @@ def page(request, browser, live_server, engine):  # type: ignore[no-untyped-def]
     # A search superseded by a newer one is aborted on purpose (hx-sync), which is not a failure.
     page.on(
         "requestfailed",
-        lambda req: req.url.startswith(live_server) and "ERR_ABORTED" not in (req.failure or "")
-        and errors.append(f"request failed: {req.url} ({req.failure})"),
+        lambda req: (
+            req.url.startswith(live_server)
+            and "ERR_ABORTED" not in (req.failure or "")
+            and errors.append(f"request failed: {req.url} ({req.failure})")
+        ),
     )
     yield page
     report = getattr(request.node, "rep_call", None)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from creative_minds.accounts.models import Role
 from tests.browser.test_foundation_journey import sign_in
 from tests.collectives.conftest import make_network
-from creative_minds.accounts.models import Role
 from tests.utils import make_user
 
 pytestmark = pytest.mark.browser
@@ -19,8 +19,22 @@ UNLABELLED = """() => Array.from(document.querySelectorAll('input, select, texta
   .map(el => el.name || el.id)"""
 OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
 
-PAGES = ["/", "/activities", "/stories", "/partners", "/projects", "/collectives", "/funds", "/rounds/new", "/participants",
-         "/participants/new", "/reports/evaluation", "/accounts/new", "/partners/new", "/projects/new"]
+PAGES = [
+    "/",
+    "/activities",
+    "/stories",
+    "/partners",
+    "/projects",
+    "/collectives",
+    "/funds",
+    "/rounds/new",
+    "/participants",
+    "/participants/new",
+    "/reports/evaluation",
+    "/accounts/new",
+    "/partners/new",
+    "/projects/new",
+]
 
 
 def check(page, url: str) -> None:
@@ -38,7 +52,11 @@ def test_pages_at_200_percent_zoom_have_labels_headings_and_no_sideways_scrollin
     check(page, "/register")
     check(page, "/collectives/join")
     sign_in(page, net.coordinator.email)
-    for url in PAGES + [f"/rounds/{net.round.id}", f"/projects/{activities['Halifax Choir'].id}", f"/activities/{activities['Halifax Choir'].id}"]:
+    for url in PAGES + [
+        f"/rounds/{net.round.id}",
+        f"/projects/{activities['Halifax Choir'].id}",
+        f"/activities/{activities['Halifax Choir'].id}",
+    ]:
         check(page, url)
     context.close()
 

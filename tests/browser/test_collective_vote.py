@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from collectives.models import Constituency
+from collectives.membership.models import Constituency
 from tests.browser.test_foundation_journey import sign_in, sign_out
 from tests.collectives.conftest import make_network
 
@@ -32,12 +32,14 @@ def test_member_votes_coordinator_closes_results_show_allocation(page, db):
         page.get_by_label(f"Approve {name}").check()
     page.get_by_role("button", name="Save my ballot").click()
     expect(page.get_by_role("status").first).to_contain_text("you approve 3 applications")
+    expect(page.get_by_role("status").first).to_contain_text("Your receipt is")
     expect(page.locator("#turnout")).to_contain_text("3 of 3 members have voted")
     sign_out(page)
 
     # The coordinator watches turnout, closes voting and reads the allocation.
     sign_in(page, net.coordinator.email)
     page.goto(f"/rounds/{net.round.id}")
+    page.get_by_label("I understand: close voting cannot be undone.").check()
     page.get_by_role("button", name="Close voting").click()
     expect(page.get_by_role("status").first).to_contain_text("Voting closed")
     page.get_by_role("link", name="Turnout and results").click()
@@ -46,6 +48,7 @@ def test_member_votes_coordinator_closes_results_show_allocation(page, db):
     row = page.get_by_role("row", name=re.compile("^Youth"))
     expect(row).to_contain_text("✔ Funded")  # Equal Shares gives the smaller group its share
     page.get_by_label(re.compile("^Equal Shares, then most approvals")).check()
+    page.get_by_label("I understand: confirming the decision cannot be undone.").check()
     page.get_by_role("button", name="Confirm the decision").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Decision of the Kirklees collective")
     expect(page.get_by_role("cell", name="Funded").first).to_be_visible()

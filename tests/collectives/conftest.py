@@ -8,9 +8,18 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import Session
 
-from collectives import applications, funds, membership, rounds, voting
-from collectives.forms import ApplicationInput, EligibilityInput, FundInput, RoundInput
-from collectives.models import Application, Constituency, Fund, Phase, Round
+from collectives.applications import service as applications
+from collectives.applications.forms import ApplicationInput, EligibilityInput
+from collectives.applications.models import Application
+from collectives.funds import service as funds
+from collectives.funds.forms import FundInput
+from collectives.funds.models import Fund
+from collectives.membership import service as membership
+from collectives.membership.models import Constituency
+from collectives.rounds import service as rounds
+from collectives.rounds.forms import RoundInput
+from collectives.rounds.models import Phase, Round
+from collectives.voting import service as voting
 from creative_minds.accounts.models import Role, User
 from partners.models import Partner
 from projects.models import Project
@@ -40,21 +49,36 @@ class Network:
         partner = make_partner(self.db, self.coordinator, name=f"{name} group")
         owner = make_user(self.db, Role.PARTNER, partner_id=partner.id)
         project = make_project(
-            self.db, partner, owner, title=name, total_cost_pence=amount_pence + match_pence,
-            match_pence=match_pence, requested_pence=amount_pence,
+            self.db,
+            partner,
+            owner,
+            title=name,
+            total_cost_pence=amount_pence + match_pence,
+            match_pence=match_pence,
+            requested_pence=amount_pence,
         )
         application = applications.apply(
-            self.db, self.round,
-            ApplicationInput(project_id=project.id, amount_pence=amount_pence, match_pence=match_pence,
-                             local_need="People in this area have asked for exactly this kind of group."),
+            self.db,
+            self.round,
+            ApplicationInput(
+                project_id=project.id,
+                amount_pence=amount_pence,
+                match_pence=match_pence,
+                local_need="People in this area have asked for exactly this kind of group.",
+            ),
             by=owner,
         )
         self.db.commit()
-        self.partners[name], self.owners[name], self.projects[name], self.applications[name] = partner, owner, project, application
+        self.partners[name], self.owners[name], self.projects[name], self.applications[name] = (
+            partner,
+            owner,
+            project,
+            application,
+        )
         return application
 
     def advance(self) -> None:
-        rounds.advance_phase(self.db, self.round, by=self.coordinator)
+        rounds.advance_phase(self.db, self.round, by=self.coordinator, confirmed=True)
         self.db.commit()
 
     def all_eligible(self) -> None:
@@ -75,19 +99,39 @@ class Network:
         self.advance()
 
 
-def make_network(db: Session, *, share_pence: int = 2_000_000, budget_pence: int = 1_000_000, min_voters: int = 3) -> Network:
+def make_network(
+    db: Session,
+    *,
+    share_pence: int = 2_000_000,
+    budget_pence: int = 1_000_000,
+    min_voters: int = 3,
+    fund_name: str = "Test fund 2027",
+    round_name: str = "Kirklees spring round",
+) -> Network:
     coordinator = make_user(db)
     kirklees = locality_id(db)
     fund = funds.create_fund(
-        db, FundInput(name="Test fund 2027", total_pence=share_pence * 4, starts_on=date(2027, 1, 1), ends_on=date(2027, 12, 31),
-                      shares={kirklees: share_pence}),
+        db,
+        FundInput(
+            name=fund_name,
+            total_pence=share_pence * 4,
+            starts_on=date(2027, 1, 1),
+            ends_on=date(2027, 12, 31),
+            shares={kirklees: share_pence},
+        ),
         by=coordinator,
     )
     db.flush()
     share = next(s for s in fund.shares if s.locality_id == kirklees)
     round_ = rounds.create_round(
-        db, RoundInput(share_id=share.id, name="Kirklees spring round", budget_pence=budget_pence,
-                       applications_close_on=date.today() + timedelta(days=14), quorum_min_voters=min_voters),
+        db,
+        RoundInput(
+            share_id=share.id,
+            name=round_name,
+            budget_pence=budget_pence,
+            applications_close_on=date.today() + timedelta(days=14),
+            quorum_min_voters=min_voters,
+        ),
         by=coordinator,
     )
     db.commit()
@@ -110,4 +154,4 @@ def pb_notes_case(net: Network) -> None:
         net.vote(net.add_member(Constituency.CARER), "arts", "youth")
 
 
-__all__ = ["Network", "make_network", "pb_notes_case", "Phase"]
+__all__ = ["Network", "Phase", "make_network", "pb_notes_case"]

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
-from pabutools.election import Cost_Sat
-from pabutools.rules import completion_by_rule_combination, greedy_utilitarian_welfare, method_of_equal_shares
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pabutools.election import Cost_Sat
+from pabutools.rules import completion_by_rule_combination, greedy_utilitarian_welfare, method_of_equal_shares
 
-from collectives.allocation import ADD1_STEP_PENCE, Candidate, _Election, compare, draw_lots, run_greedy, run_mes, tally
+from collectives.decisions.allocation import (
+    ADD1_STEP_PENCE,
+    Candidate,
+    _Election,
+    compare,
+    draw_lots,
+    run_greedy,
+    run_mes,
+    tally,
+)
 
 # PB-NOTES: budget £10,000. Four members approve {cafe, walks, allotment}; three approve {arts, youth}.
 CAFE, WALKS, ALLOTMENT, ARTS, YOUTH = 1, 2, 3, 4, 5
 CANDIDATES = [
-    Candidate(CAFE, "cafe", 400_000), Candidate(WALKS, "walks", 300_000), Candidate(ALLOTMENT, "allotment", 300_000),
-    Candidate(ARTS, "arts", 350_000), Candidate(YOUTH, "youth", 250_000),
+    Candidate(CAFE, "cafe", 400_000),
+    Candidate(WALKS, "walks", 300_000),
+    Candidate(ALLOTMENT, "allotment", 300_000),
+    Candidate(ARTS, "arts", 350_000),
+    Candidate(YOUTH, "youth", 250_000),
 ]
 BALLOTS = [frozenset({CAFE, WALKS, ALLOTMENT})] * 4 + [frozenset({ARTS, YOUTH})] * 3
 BY_NAME = {ALLOTMENT: 0, ARTS: 1, CAFE: 2, WALKS: 3, YOUTH: 4}  # lot = alphabetical, as in the notes
@@ -24,7 +36,8 @@ def test_greedy_gives_everything_to_the_majority():
     assert outcome.selected == [ALLOTMENT, WALKS, CAFE]
     assert outcome.funded_pence == 1_000_000
     assert outcome.lines[YOUTH].reason == (
-        "Not funded: the budget ran out at this point. It needed £2,500 but only £0 was left when its turn came (3 approvals)."
+        "Not funded: the budget ran out at this point. It needed £2,500.00 but only £0.00 was left when its turn came "
+        "(3 approvals)."
     )
 
 
@@ -32,15 +45,43 @@ def test_pure_equal_shares_gives_each_group_its_share():
     outcome = run_mes(CANDIDATES, BALLOTS, 1_000_000, BY_NAME, complete=False)
     assert set(outcome.selected) == {ALLOTMENT, YOUTH}
     assert outcome.funded_pence == 550_000
-    # The four supporters each had £10,000/7 = £1,428.57; after allotment (£750 each) £678.57 each: £2,714.28.
-    assert "had £2,714.28 left" in outcome.lines[CAFE].reason
+    # The four supporters each had £10,000/7 = £1,428.571…; after allotment (£750 each) £678.571… each:
+    # £2,714.2857… together, shown to the penny with the half rounded up: £2,714.29.
+    assert "had £2,714.29 left" in outcome.lines[CAFE].reason
+    assert outcome.lines[CAFE].supporters_left_pence == 271_429
 
 
 def test_completed_equal_shares_adds_walks():
     outcome = run_mes(CANDIDATES, BALLOTS, 1_000_000, BY_NAME)
     assert set(outcome.selected) == {WALKS, ALLOTMENT, YOUTH}
     assert outcome.funded_pence == 850_000
-    assert outcome.lines[ARTS].reason.endswith("the £1,500 left over afterwards was not enough either.")
+    assert outcome.lines[ARTS].reason.endswith("the £1,500.00 left over afterwards was not enough either.")
+
+
+def test_completion_step_says_how_far_everyones_share_was_raised():
+    # Walks joins allotment only when its four supporters hold £6,000 between them: a share of at
+    # least £1,500. From £10,000/7 = £1,428.571… in £1 steps that is 72 steps: £1,500.571… each.
+    # Then allotment, walks and youth (£8,500) leave £1,500, too little for cafe or arts, so it stops.
+    outcome = run_mes(CANDIDATES, BALLOTS, 1_000_000, BY_NAME)
+    assert outcome.parameters["add1_steps"] == 72
+    assert outcome.lines[WALKS].reason == (
+        "Funded by equal shares: its 4 supporters could pay its £3,000.00 cost from their equal shares of the "
+        "budget (everyone's share was raised to £1,500.57 so more of the budget could be used)."
+    )
+    # Cafe's supporters: 4 x £1,500.571… = £6,002.29, less £3,000 each for allotment and walks.
+    assert "had £2.29 left of their equal shares" in outcome.lines[CAFE].reason
+    pure = run_mes(CANDIDATES, BALLOTS, 1_000_000, BY_NAME, complete=False)
+    assert "raised" not in pure.lines[YOUTH].reason
+
+
+def test_one_approval_is_singular():
+    candidates = [Candidate(1, "a", 600), Candidate(2, "b", 500)]
+    outcome = run_greedy(candidates, [frozenset({1}), frozenset({1, 2})], 700, {1: 1, 2: 2})
+    assert outcome.lines[2].reason == (
+        "Not funded: the budget ran out at this point. It needed £5.00 but only £1.00 was left when its turn came "
+        "(1 approval)."
+    )
+    assert "(1 approvals)" not in outcome.lines[2].reason
 
 
 def test_rules_differ_and_compare_shows_all_three():
@@ -61,7 +102,10 @@ def test_ties_go_to_lowest_cost_then_approvals_then_the_lot():
 
 def test_nothing_is_funded_without_approvals():
     candidates = [Candidate(1, "a", 100), Candidate(2, "b", 100)]
-    for rule in (run_greedy(candidates, [frozenset({1})], 1_000, {1: 0, 2: 1}), run_mes(candidates, [frozenset({1})], 1_000, {1: 0, 2: 1})):
+    for rule in (
+        run_greedy(candidates, [frozenset({1})], 1_000, {1: 0, 2: 1}),
+        run_mes(candidates, [frozenset({1})], 1_000, {1: 0, 2: 1}),
+    ):
         assert rule.selected == [1]
         assert rule.lines[2].reason == "Not funded: no member approved it."
 
@@ -82,7 +126,9 @@ def test_tally_counts_approvals():
 
 def test_matches_pabutools_own_rules_directly():
     election = _Election(CANDIDATES, BALLOTS, 1_000_000, BY_NAME)
-    direct = greedy_utilitarian_welfare(election.instance, election.profile, sat_class=Cost_Sat, tie_breaking=election.tie_breaking)
+    direct = greedy_utilitarian_welfare(
+        election.instance, election.profile, sat_class=Cost_Sat, tie_breaking=election.tie_breaking
+    )
     assert sorted(int(p.name) for p in direct) == sorted(run_greedy(CANDIDATES, BALLOTS, 1_000_000, BY_NAME).selected)
 
 
@@ -100,10 +146,61 @@ def test_add1_search_matches_pabutools_one_pound_loop(ballots, cost_list, budget
     if not election.supported():
         assert ours.selected == []
         return
-    mes_params = {"sat_class": Cost_Sat, "voter_budget_increment": ADD1_STEP_PENCE, "tie_breaking": election.tie_breaking}
+    mes_params = {
+        "sat_class": Cost_Sat,
+        "voter_budget_increment": ADD1_STEP_PENCE,
+        "tie_breaking": election.tie_breaking,
+    }
     greedy_params = {"sat_class": Cost_Sat, "tie_breaking": election.tie_breaking}
     direct = completion_by_rule_combination(
-        election.instance, election.profile, [method_of_equal_shares, greedy_utilitarian_welfare], [mes_params, greedy_params]
+        election.instance,
+        election.profile,
+        [method_of_equal_shares, greedy_utilitarian_welfare],
+        [mes_params, greedy_params],
     )
     assert sorted(ours.selected) == sorted(int(p.name) for p in direct)
     assert ours.funded_pence <= budget
+
+
+def test_compare_keeps_outcomes_only_for_exactly_the_same_input():
+    from collectives.decisions.allocation import compare, forget_compared
+
+    forget_compared()
+    candidates = [Candidate(1, "cafe", 400_000), Candidate(2, "walks", 300_000), Candidate(3, "arts", 350_000)]
+    ballots = [frozenset({1, 2}), frozenset({1, 2}), frozenset({3})]
+    lots = draw_lots(7, [1, 2, 3])
+    first = compare(candidates, ballots, 700_000, lots)
+    assert compare(candidates, list(ballots), 700_000, dict(lots)) is first  # the same round state: kept
+    changed = compare(candidates, ballots + [frozenset({3})], 700_000, lots)  # one more vote: worked out again
+    assert changed is not first
+    assert sorted(first["greedy"].selected) == [1, 2]
+    # Now all three have two approvals; ties go to the lowest cost: walks then arts (£6,500), cafe no longer fits.
+    assert sorted(changed["greedy"].selected) == [2, 3]
+    assert compare(candidates, ballots, 350_000, lots)["greedy"].selected == [2]  # another budget: walks alone fits
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    ballots=ballot_sets,
+    cost_list=costs,
+    budget=st.integers(min_value=5, max_value=60).map(lambda n: n * 5_000),
+    extra=st.integers(min_value=0, max_value=400),
+)
+def test_equal_shares_worked_out_here_is_pabutools_own_at_any_share(ballots, cost_list, budget, extra):
+    """The quick MES used to find the Add1 step chooses exactly what pabutools chooses, in order."""
+    from fractions import Fraction
+
+    from collectives.decisions.allocation import _EqualShares, _final_budgets
+
+    candidates = [Candidate(i + 1, f"p{i + 1}", cost) for i, cost in enumerate(cost_list)]
+    election = _Election(candidates, ballots, budget, draw_lots(3, [c.id for c in candidates]))
+    if not election.supported():
+        return
+    share = Fraction(budget, len(ballots)) + extra * 100
+    quick = _EqualShares(election)
+    ours, overspent = quick.run(share)
+    assert not overspent
+    theirs = election.mes_at(share, analytics=True)
+    assert ours == election.ids(theirs)
+    # What each voter has left at the end (the reasons quote it) is pabutools' own figure too.
+    assert quick.budgets == _final_budgets(theirs.details)

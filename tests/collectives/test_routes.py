@@ -8,7 +8,9 @@ import io
 import pytest
 from sqlmodel import func, select
 
-from collectives.models import Ballot, Constituency, LedgerEntry, Membership
+from collectives.funds.models import LedgerEntry
+from collectives.membership.models import Constituency, Membership
+from collectives.voting.models import Ballot
 from creative_minds.accounts.models import Role
 from tests.collectives.conftest import pb_notes_case
 from tests.utils import field_error, locality_id, login, make_partner, make_user, post_form
@@ -27,11 +29,16 @@ class TestVotingPages:
         login(client, member.email)
         page = client.get(f"/rounds/{network.round.id}")
         assert "You have not voted yet." in page.text and 'name="approvals"' in page.text
-        response = post_form(client, f"/rounds/{network.round.id}/ballot", {"approvals": [str(network.applications["walks"].id)]})
+        response = post_form(
+            client, f"/rounds/{network.round.id}/ballot", {"approvals": [str(network.applications["walks"].id)]}
+        )
         assert response.status_code == 303
         page = client.get(f"/rounds/{network.round.id}")
         assert "you approve 1 application" in page.text
-        assert f'value="{network.applications["walks"].id}" id="approve-{network.applications["walks"].id}" checked' in page.text
+        assert (
+            f'value="{network.applications["walks"].id}" id="approve-{network.applications["walks"].id}" checked'
+            in page.text
+        )
         # Someone else sees turnout, not choices.
         other = network.add_member(Constituency.CARER)
         client.cookies.clear()
@@ -44,7 +51,9 @@ class TestVotingPages:
         member = ready_to_vote(network)
         login(client, member.email)
         for _ in range(2):
-            post_form(client, f"/rounds/{network.round.id}/ballot", {"approvals": [str(network.applications["cafe"].id)]})
+            post_form(
+                client, f"/rounds/{network.round.id}/ballot", {"approvals": [str(network.applications["cafe"].id)]}
+            )
         assert db.exec(select(func.count()).select_from(Ballot)).one() == 1
 
     def test_voting_in_a_closed_round_is_a_clear_409(self, client, network, db):
@@ -54,7 +63,9 @@ class TestVotingPages:
         network.vote(member, "walks")
         network.advance()  # voting closed
         login(client, member.email)
-        response = post_form(client, f"/rounds/{network.round.id}/ballot", {"approvals": [str(network.applications["cafe"].id)]})
+        response = post_form(
+            client, f"/rounds/{network.round.id}/ballot", {"approvals": [str(network.applications["cafe"].id)]}
+        )
         assert response.status_code == 409
         assert "Voting is not open in this round any more." in response.text
 
@@ -75,6 +86,17 @@ class TestVotingPages:
 
 
 class TestResultsAndDecision:
+    def test_decision_csv_names_its_charset_once(self, client, network, db):
+        pb_notes_case(network)
+        network.advance()
+        login(client, network.coordinator.email)
+        assert (
+            post_form(client, f"/rounds/{network.round.id}/decision", {"rule": "mes", "confirm": "yes"}).status_code
+            == 303
+        )
+        response = client.get(f"/rounds/{network.round.id}/decision.csv")
+        assert response.headers["content-type"] == "text/csv; charset=utf-8"
+
     def test_results_then_confirm_then_minutes_and_csv(self, client, network, db):
         pb_notes_case(network)
         network.advance()
@@ -82,17 +104,35 @@ class TestResultsAndDecision:
         page = client.get(f"/rounds/{network.round.id}/results")
         assert "Most approvals first" in page.text and "Equal Shares, then most approvals" in page.text
         assert "Confirm the decision" in page.text
-        response = post_form(client, f"/rounds/{network.round.id}/decision", {"rule": "mes"})
+        response = post_form(client, f"/rounds/{network.round.id}/decision", {"rule": "mes", "confirm": "yes"})
         assert response.status_code == 303
         minutes = client.get(f"/rounds/{network.round.id}/decision")
-        assert "£8,500" in minutes.text and "record intact" in minutes.text
+        assert "£8,500.00" in minutes.text and "record intact" in minutes.text
         rows = list(csv.reader(io.StringIO(client.get(f"/rounds/{network.round.id}/decision.csv").text)))
-        header = rows.index(["Position", "Application", "Project", "Partner", "Amount asked (£)", "Partner's match (£)",
-                             "Approvals", "Approvals removed (conflict of interest)", "Outcome", "Reason"])
-        outcomes = {row[2]: row[8] for row in rows[header + 1:]}
-        assert outcomes == {"allotment": "funded", "walks": "funded", "youth": "funded", "cafe": "not funded", "arts": "not funded"}
+        header = rows.index(
+            [
+                "Position",
+                "Application",
+                "Project",
+                "Partner",
+                "Amount asked (£)",
+                "Partner's match (£)",
+                "Approvals",
+                "Approvals removed (conflict of interest)",
+                "Outcome",
+                "Reason",
+            ]
+        )
+        outcomes = {row[2]: row[8] for row in rows[header + 1 :]}
+        assert outcomes == {
+            "allotment": "funded",
+            "walks": "funded",
+            "youth": "funded",
+            "cafe": "not funded",
+            "arts": "not funded",
+        }
         assert db.exec(select(func.sum(LedgerEntry.amount_pence))).one() == 850_000
-        again = post_form(client, f"/rounds/{network.round.id}/decision", {"rule": "greedy"})
+        again = post_form(client, f"/rounds/{network.round.id}/decision", {"rule": "greedy", "confirm": "yes"})
         assert again.status_code == 409
 
     def test_unknown_rule_and_round(self, client, network, db):
@@ -110,8 +150,11 @@ class TestAccess:
         login(client, make_user(db, role, **extra).email)
         rid = network.round.id
         for url, data in [
-            ("/rounds/new", {"name": "x"}), (f"/rounds/{rid}/advance", {}), (f"/rounds/{rid}/decision", {"rule": "mes"}),
-            ("/funds/new", {"name": "x"}), ("/funds/ledger", {"kind": "payment"}),
+            ("/rounds/new", {"name": "x"}),
+            (f"/rounds/{rid}/advance", {}),
+            (f"/rounds/{rid}/decision", {"rule": "mes", "confirm": "yes"}),
+            ("/funds/new", {"name": "x"}),
+            ("/funds/ledger", {"kind": "payment"}),
         ]:
             assert post_form(client, url, data).status_code == 403, url
         assert client.get("/funds").status_code == 403
@@ -138,8 +181,12 @@ class TestApplyingAndFollowing:
         owner = make_user(db, Role.PARTNER, partner_id=partner.id)
         project = make_project(db, partner, owner, title="Makers Club")
         login(client, owner.email)
-        form = {"project_id": str(project.id), "amount": "3,000", "match": "1000",
-                "local_need": "There is nothing like this in the Colne Valley for older men."}
+        form = {
+            "project_id": str(project.id),
+            "amount": "3,000",
+            "match": "1000",
+            "local_need": "There is nothing like this in the Colne Valley for older men.",
+        }
         response = post_form(client, f"/rounds/{network.round.id}/apply", form)
         assert response.status_code == 303
         page = client.get("/applications")
@@ -147,8 +194,12 @@ class TestApplyingAndFollowing:
 
     @pytest.mark.parametrize(
         ("change", "field", "message"),
-        [({"amount": "-3"}, "amount", "negative"), ({"amount": "lots"}, "amount", "numbers only"),
-         ({"local_need": "short"}, "local_need", "at least 20"), ({"project_id": "999999"}, "project_id", "one of your")],
+        [
+            ({"amount": "-3"}, "amount", "negative"),
+            ({"amount": "lots"}, "amount", "numbers only"),
+            ({"local_need": "short"}, "local_need", "at least 20"),
+            ({"project_id": "999999"}, "project_id", "one of your"),
+        ],
     )
     def test_bad_application_input(self, client, network, db, change, field, message):
         from tests.utils import make_project
@@ -157,7 +208,12 @@ class TestApplyingAndFollowing:
         owner = make_user(db, Role.PARTNER, partner_id=partner.id)
         project = make_project(db, partner, owner, title="Makers Club")
         login(client, owner.email)
-        form = {"project_id": str(project.id), "amount": "3000", "match": "1000", "local_need": "A real need for this in the valley."}
+        form = {
+            "project_id": str(project.id),
+            "amount": "3000",
+            "match": "1000",
+            "local_need": "A real need for this in the valley.",
+        }
         form.update(change)
         response = post_form(client, f"/rounds/{network.round.id}/apply", form)
         assert response.status_code == 422
@@ -167,10 +223,19 @@ class TestApplyingAndFollowing:
 class TestJoining:
     def test_anyone_can_ask_to_join_and_a_member_admits(self, client, network, db):
         member = network.add_member()
-        response = post_form(client, "/collectives/join", {
-            "full_name": "Nia Newcomer", "email": "nia@example.org", "password": "a-long-password-1", "password_confirm": "a-long-password-1",
-            "locality_id": str(network.round.locality_id), "constituency": "carer", "reason": "I care for my brother.",
-        })
+        response = post_form(
+            client,
+            "/collectives/join",
+            {
+                "full_name": "Nia Newcomer",
+                "email": "nia@example.org",
+                "password": "a-long-password-1",
+                "password_confirm": "a-long-password-1",
+                "locality_id": str(network.round.locality_id),
+                "constituency": "carer",
+                "reason": "I care for my brother.",
+            },
+        )
         assert response.status_code == 303
         request = db.exec(select(Membership).where(Membership.status == "requested")).one()
         client.cookies.clear()
@@ -183,7 +248,9 @@ class TestJoining:
     def test_conflict_declaration_page(self, client, network, db):
         member = ready_to_vote(network)
         login(client, member.email)
-        response = post_form(client, "/collectives/conflicts", {"partner_id": str(network.partners["walks"].id), "note": "Trustee"})
+        response = post_form(
+            client, "/collectives/conflicts", {"partner_id": str(network.partners["walks"].id), "note": "Trustee"}
+        )
         assert response.status_code == 303
         page = client.get(f"/rounds/{network.round.id}")
         assert "You declared a conflict of interest with walks group" in page.text
@@ -196,14 +263,26 @@ class TestLedgerPages:
         pb_notes_case(network)
         network.advance()
         login(client, network.coordinator.email)
-        post_form(client, f"/rounds/{network.round.id}/decision", {"rule": "mes"})
+        post_form(client, f"/rounds/{network.round.id}/decision", {"rule": "mes", "confirm": "yes"})
         youth = network.applications["youth"]
-        ok = post_form(client, "/funds/ledger", {"kind": "payment", "application_id": str(youth.id), "amount": "1000", "note": "First half"})
+        ok = post_form(
+            client,
+            "/funds/ledger",
+            {"kind": "payment", "application_id": str(youth.id), "amount": "1000", "note": "First half"},
+        )
         assert ok.status_code == 303
-        too_much = post_form(client, "/funds/ledger", {"kind": "payment", "application_id": str(youth.id), "amount": "2000", "note": "Too much"})
+        too_much = post_form(
+            client,
+            "/funds/ledger",
+            {"kind": "payment", "application_id": str(youth.id), "amount": "2000", "note": "Too much"},
+        )
         assert too_much.status_code == 422
         assert "£1,500 is committed and not yet paid" in too_much.text
-        overspend = post_form(client, "/funds/ledger", {"kind": "increase", "application_id": str(youth.id), "amount": "20000", "note": "More"})
+        overspend = post_form(
+            client,
+            "/funds/ledger",
+            {"kind": "increase", "application_id": str(youth.id), "amount": "20000", "note": "More"},
+        )
         assert overspend.status_code == 409 and "more than the locality&#39;s share" in overspend.text
         page = client.get("/funds")
         assert "First half" in page.text and "£1,000" in page.text

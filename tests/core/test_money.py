@@ -13,7 +13,15 @@ from creative_minds.money import MoneyError, format_pence, parse_pounds, pence_t
 
 @pytest.mark.parametrize(
     ("typed", "pence"),
-    [("250", 25_000), ("£1,250.50", 125_050), (" 0.1 ", 10), ("0.01", 1), ("1 000", 100_000), (Decimal("2.5"), 250), (12, 1_200)],
+    [
+        ("250", 25_000),
+        ("£1,250.50", 125_050),
+        (" 0.1 ", 10),
+        ("0.01", 1),
+        ("1 000", 100_000),
+        (Decimal("2.5"), 250),
+        (12, 1_200),
+    ],
 )
 def test_parse(typed, pence):
     assert parse_pounds(typed) == pence
@@ -21,8 +29,15 @@ def test_parse(typed, pence):
 
 @pytest.mark.parametrize(
     ("typed", "message"),
-    [("-5", "negative"), ("ten", "numbers only"), ("1.234", "numbers only"), ("1e5", "numbers only"), ("", "Enter an amount"),
-     ("999999999999", "too large"), ("NaN", "numbers only")],
+    [
+        ("-5", "negative"),
+        ("ten", "numbers only"),
+        ("1.234", "numbers only"),
+        ("1e5", "numbers only"),
+        ("", "Enter an amount"),
+        ("999999999999", "too large"),
+        ("NaN", "numbers only"),
+    ],
 )
 def test_refused(typed, message):
     with pytest.raises(MoneyError, match=message):

@@ -16,7 +16,9 @@ def test_valid_postcodes_keep_their_standard_form(postcode):
     assert normalise_postcode(postcode) == postcode
 
 
-@pytest.mark.parametrize("typed", ["", "12345", "HD1", "HD1 2A", "HD12 ABC", "HD1 2AC", "QQ1 1AA", "<script>", "HD1 2AB extra"])
+@pytest.mark.parametrize(
+    "typed", ["", "12345", "HD1", "HD1 2A", "HD12 ABC", "HD1 2AC", "QQ1 1AA", "<script>", "HD1 2AB extra"]
+)
 def test_invalid(typed):
     with pytest.raises(PostcodeError):
         normalise_postcode(typed)
@@ -34,8 +36,8 @@ spacing = st.text(alphabet=" \t", max_size=3)
 
 @given(st.sampled_from(VALID), st.lists(st.booleans(), min_size=8, max_size=8), spacing, spacing, spacing)
 def test_any_case_and_spacing_normalises_to_the_same_postcode(postcode, upper, before, middle, after):
-    outward, inward = postcode.split(" ")
+    outward, _inward = postcode.split(" ")
     mixed = "".join(c.upper() if u else c.lower() for c, u in zip(postcode.replace(" ", ""), upper + [True] * 8))
-    typed = before + mixed[: len(outward)] + middle + mixed[len(outward):] + after
+    typed = before + mixed[: len(outward)] + middle + mixed[len(outward) :] + after
     assert normalise_postcode(typed) == postcode
     assert parse_search_postcode(typed) == (outward, postcode)

@@ -27,7 +27,14 @@ def form(db, **changes):
 
 
 def registration(db, **changes):
-    return form(db, full_name="Jo Bloggs", email="jo@marsden.example.org", password=PASSWORD, password_confirm=PASSWORD, **changes)
+    return form(
+        db,
+        full_name="Jo Bloggs",
+        email="jo@marsden.example.org",
+        password=PASSWORD,
+        password_confirm=PASSWORD,
+        **changes,
+    )
 
 
 def partner_count(db) -> int:
@@ -129,7 +136,9 @@ class TestDetailAndEdit:
         partner = make_partner(db)
         user = make_user(db, Role.PARTNER, partner_id=partner.id)
         login(client, user.email)
-        response = post_form(client, f"/partners/{partner.id}/edit", form(db, name="Holmfirth Knitters", agreement_status="none"))
+        response = post_form(
+            client, f"/partners/{partner.id}/edit", form(db, name="Holmfirth Knitters", agreement_status="none")
+        )
         assert response.status_code == 303
         db.refresh(partner)
         assert partner.name == "Holmfirth Knitters"
@@ -149,7 +158,8 @@ class TestDetailAndEdit:
         partner = make_partner(db, coordinator, agreement_status="none", agreement_signed_on="")
         login(client, coordinator.email)
         response = post_form(
-            client, f"/partners/{partner.id}/edit",
+            client,
+            f"/partners/{partner.id}/edit",
             form(db, agreement_status="signed", agreement_signed_on="01/04/2025"),
         )
         assert response.status_code == 303
@@ -221,3 +231,47 @@ class TestWriteAccess:
         response = post_form(client, "/partners/new", form(db, name="Added Group", agreement_status="none"))
         assert response.status_code == 303
         assert db.exec(select(Partner).where(Partner.name == "Added Group")).one().status == "approved"
+
+
+class TestRegistrationDisclosesNothing:
+    """Registering or asking to join answers the same whether or not the e-mail has an account."""
+
+    def _register(self, client, db, email):
+        from tests.utils import partner_data
+
+        data = partner_data(db, name=f"Group {email[:5]}", full_name="Sam", email=email)
+        data.update(password=PASSWORD, password_confirm=PASSWORD)
+        data["locality_ids"] = [str(i) for i in data["locality_ids"]]
+        return post_form(client, "/register", data)
+
+    def test_registration_answers_alike_for_new_and_taken_e_mails(self, client, db):
+        make_user(db, Role.CHAMPION, email="taken@example.org")
+        answers = []
+        for email in ("taken@example.org", "fresh@example.org"):
+            client.cookies.clear()
+            response = self._register(client, db, email)
+            signed_in = client.get("/accounts/me", follow_redirects=False).status_code == 200
+            answers.append((response.status_code, response.headers["location"].split("?")[0], signed_in))
+        assert answers[0] == answers[1] == (303, "/login", False)
+        login(client, "fresh@example.org")  # the new account works with the chosen password
+
+    def test_joining_answers_alike_for_new_and_taken_e_mails(self, client, db):
+        make_user(db, Role.CHAMPION, email="taken@example.org")
+        answers = []
+        for email in ("taken@example.org", "new.member@example.org"):
+            client.cookies.clear()
+            response = post_form(
+                client,
+                "/collectives/join",
+                {
+                    "full_name": "Alex",
+                    "email": email,
+                    "password": PASSWORD,
+                    "password_confirm": PASSWORD,
+                    "locality_id": str(locality_id(db)),
+                    "constituency": "carer",
+                    "reason": "I would like to help decide.",
+                },
+            )
+            answers.append((response.status_code, response.headers.get("location", "").split("&")[0].split("?")[0]))
+        assert answers[0] == answers[1] == (303, "/login")

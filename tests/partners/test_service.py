@@ -26,7 +26,9 @@ class TestNumbers:
         with pytest.raises(ValueError, match="charity number"):
             normalise_charity_number(typed)
 
-    @pytest.mark.parametrize(("typed", "stored"), [("1234567", "01234567"), ("sc123456", "SC123456"), ("OC 301234", "OC301234")])
+    @pytest.mark.parametrize(
+        ("typed", "stored"), [("1234567", "01234567"), ("sc123456", "SC123456"), ("OC 301234", "OC301234")]
+    )
     def test_company_numbers(self, typed, stored):
         assert normalise_company_number(typed) == stored
 
@@ -38,7 +40,9 @@ class TestNumbers:
 
 class TestRegistration:
     def test_registering_creates_a_partner_awaiting_approval_and_its_user(self, db):
-        data = partner_data(db, full_name="Sam Group", email="Sam@Group.example.org", password=PASSWORD, password_confirm=PASSWORD)
+        data = partner_data(
+            db, full_name="Sam Group", email="Sam@Group.example.org", password=PASSWORD, password_confirm=PASSWORD
+        )
         user, partner = service.register_partner(db, validate(Registration, data))
         db.commit()
         assert partner.status == PartnerStatus.AWAITING_APPROVAL
@@ -51,15 +55,21 @@ class TestRegistration:
         _, partner = service.register_partner(db, validate(Registration, data))
         assert partner.agreement_status == "none"
 
-    def test_email_already_in_use_is_a_field_error(self, db):
-        make_user(db, Role.CHAMPION, email="taken@example.org")
-        data = partner_data(db, full_name="Sam", email="TAKEN@example.org", password=PASSWORD, password_confirm=PASSWORD)
-        with pytest.raises(Invalid) as caught:
-            service.register_partner(db, validate(Registration, data))
-        assert "already an account" in caught.value.errors["email"]
+    def test_an_email_that_has_an_account_gets_no_second_account_and_no_tell_tale(self, db):
+        existing = make_user(db, Role.CHAMPION, email="taken@example.org")
+        data = partner_data(
+            db, full_name="Sam", email="TAKEN@example.org", password=PASSWORD, password_confirm=PASSWORD
+        )
+        user, partner = service.register_partner(db, validate(Registration, data))
+        assert user is None  # no second account, and the existing one is untouched
+        assert partner.status == "awaiting_approval"
+        db.refresh(existing)
+        assert existing.role == "champion" and existing.partner_id is None
 
     def test_passwords_must_match(self, db):
-        data = partner_data(db, full_name="Sam", email="sam@example.org", password=PASSWORD, password_confirm="different-password")
+        data = partner_data(
+            db, full_name="Sam", email="sam@example.org", password=PASSWORD, password_confirm="different-password"
+        )
         with pytest.raises(Invalid) as caught:
             validate(Registration, data)
         assert caught.value.errors == {"password_confirm": "The two passwords are different."}
@@ -97,7 +107,11 @@ class TestAgreement:
     def test_peer_led_group_records_host_constitution_and_bank(self, db):
         host = make_partner(db, name="Host Charity", kind="charity")
         peer = make_partner(
-            db, name="Poetry Peers", kind="peer_led_group", host_partner_id=host.id, has_constitution=True,
+            db,
+            name="Poetry Peers",
+            kind="peer_led_group",
+            host_partner_id=host.id,
+            has_constitution=True,
             bank_account_status="applied",
         )
         assert (peer.host_partner_id, peer.has_constitution, peer.bank_account_status) == (host.id, True, "applied")
@@ -111,12 +125,25 @@ class TestAgreement:
 class TestSearch:
     def test_filters_by_text_kind_locality_and_agreement(self, db):
         coordinator = make_user(db)
-        make_partner(db, coordinator, name="Halifax Choir", kind="community_group", locality_ids=[locality_id(db, "calderdale")])
-        make_partner(db, coordinator, name="Dewsbury Boxing", kind="sports_club", agreement_status="pending", agreement_signed_on="")
-        make_partner(db, coordinator, name="Wakefield Poets", kind="charity", locality_ids=[locality_id(db, "wakefield")])
+        make_partner(
+            db, coordinator, name="Halifax Choir", kind="community_group", locality_ids=[locality_id(db, "calderdale")]
+        )
+        make_partner(
+            db,
+            coordinator,
+            name="Dewsbury Boxing",
+            kind="sports_club",
+            agreement_status="pending",
+            agreement_signed_on="",
+        )
+        make_partner(
+            db, coordinator, name="Wakefield Poets", kind="charity", locality_ids=[locality_id(db, "wakefield")]
+        )
 
         def names(**filters):
-            return [p.name for p in service.search_partners(db, service.PartnerFilters(**filters), user=coordinator).items]
+            return [
+                p.name for p in service.search_partners(db, service.PartnerFilters(**filters), user=coordinator).items
+            ]
 
         assert names() == ["Dewsbury Boxing", "Halifax Choir", "Wakefield Poets"]
         assert names(q="choir") == ["Halifax Choir"]
@@ -127,9 +154,14 @@ class TestSearch:
     def test_only_coordinators_see_partners_awaiting_approval(self, db):
         coordinator = make_user(db)
         champion = make_user(db, Role.CHAMPION)
-        data = partner_data(db, name="New Group", full_name="Sam", email="sam@example.org", password=PASSWORD, password_confirm=PASSWORD)
+        data = partner_data(
+            db, name="New Group", full_name="Sam", email="sam@example.org", password=PASSWORD, password_confirm=PASSWORD
+        )
         service.register_partner(db, validate(Registration, data))
         make_partner(db, coordinator, name="Old Group")
         everyone = service.PartnerFilters()
-        assert [p.name for p in service.search_partners(db, everyone, user=coordinator).items] == ["New Group", "Old Group"]
+        assert [p.name for p in service.search_partners(db, everyone, user=coordinator).items] == [
+            "New Group",
+            "Old Group",
+        ]
         assert [p.name for p in service.search_partners(db, everyone, user=champion).items] == ["Old Group"]

@@ -80,7 +80,9 @@ class TestAddProject:
             ("locality_id", "9999", "locality_id", "Choose a locality"),
         ],
     )
-    def test_bad_input_is_shown_beside_the_field_and_nothing_is_saved(self, client, db, group, field, value, error_field, message):
+    def test_bad_input_is_shown_beside_the_field_and_nothing_is_saved(
+        self, client, db, group, field, value, error_field, message
+    ):
         login(client, group[2].email)
         response = post_form(client, "/projects/new", form(db, **{field: value}))
         assert response.status_code == 422
@@ -98,7 +100,7 @@ class TestAddProject:
         login(client, group[2].email)
         response = post_form(client, "/projects/new", form(db, description='<img src=x onerror="alert(1)">'))
         page = client.get(response.headers["location"])
-        assert '<img src=x onerror' not in page.text
+        assert "<img src=x onerror" not in page.text
         assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in page.text
 
 

@@ -74,11 +74,17 @@ class TestOwnership:
     def test_categories_ages_and_champions_are_saved_and_replaced(self, db, people):
         champion = people["champion"]
         project = make_project(
-            db, people["partner"], people["owner"], categories=["football", "walking"], age_groups=["older_people"],
+            db,
+            people["partner"],
+            people["owner"],
+            categories=["football", "walking"],
+            age_groups=["older_people"],
             champion_ids=[champion.id],
         )
         assert sorted(project.categories) == ["football", "walking"]
-        data = validate(ProjectInput, project_data(db, people["partner"].id, categories=["walking", "cooking"], champion_ids=[]))
+        data = validate(
+            ProjectInput, project_data(db, people["partner"].id, categories=["walking", "cooking"], champion_ids=[])
+        )
         service.update_project(db, project, data, by=people["owner"])
         db.commit()
         db.refresh(project)
@@ -104,7 +110,13 @@ class TestLifecycle:
 
     @pytest.mark.parametrize(
         ("start", "target"),
-        [("draft", "funded"), ("draft", "active"), ("submitted", "completed"), ("completed", "active"), ("withdrawn", "draft")],
+        [
+            ("draft", "funded"),
+            ("draft", "active"),
+            ("submitted", "completed"),
+            ("completed", "active"),
+            ("withdrawn", "draft"),
+        ],
     )
     def test_invalid_moves_are_refused(self, db, people, start, target):
         project = make_project(db, people["partner"], people["owner"])
@@ -151,14 +163,78 @@ class TestVisibility:
 
     def test_filters(self, db, people):
         owner, partner = people["owner"], people["partner"]
-        make_project(db, partner, owner, title="Calder Choir", categories=["music_singing"], locality_id=locality_id(db, "calderdale"), postcode="HX1 1AA")
+        make_project(
+            db,
+            partner,
+            owner,
+            title="Calder Choir",
+            categories=["music_singing"],
+            locality_id=locality_id(db, "calderdale"),
+            postcode="HX1 1AA",
+        )
         make_project(db, partner, owner, title="Kirklees Walk", categories=["walking"])
         coordinator = people["coordinator"]
 
         def titles(**filters):
-            return [p.title for p in service.search_projects(db, service.ProjectFilters(**filters), user=coordinator).items]
+            return [
+                p.title for p in service.search_projects(db, service.ProjectFilters(**filters), user=coordinator).items
+            ]
 
         assert titles(locality="calderdale") == ["Calder Choir"]
         assert titles(category="walking") == ["Kirklees Walk"]
         assert titles(q="hx1") == ["Calder Choir"]
         assert titles(status="active") == []
+
+
+class TestFundingMoves:
+    """The funding process moves a project only along the table in projects.models."""
+
+    @pytest.mark.parametrize(
+        ("start", "target", "moved", "end"),
+        [
+            (ProjectStatus.DRAFT, ProjectStatus.SUBMITTED, True, ProjectStatus.SUBMITTED),
+            (ProjectStatus.DECLINED, ProjectStatus.SUBMITTED, True, ProjectStatus.SUBMITTED),
+            (ProjectStatus.SUBMITTED, ProjectStatus.FUNDED, True, ProjectStatus.FUNDED),
+            (ProjectStatus.DECLINED, ProjectStatus.FUNDED, True, ProjectStatus.FUNDED),
+            (ProjectStatus.FUNDED, ProjectStatus.DECLINED, True, ProjectStatus.DECLINED),
+            # Not in the table: the project stays as it is.
+            (ProjectStatus.WITHDRAWN, ProjectStatus.FUNDED, False, ProjectStatus.WITHDRAWN),
+            (ProjectStatus.ACTIVE, ProjectStatus.FUNDED, False, ProjectStatus.ACTIVE),
+            (ProjectStatus.COMPLETED, ProjectStatus.DECLINED, False, ProjectStatus.COMPLETED),
+            (ProjectStatus.ACTIVE, ProjectStatus.DRAFT, False, ProjectStatus.ACTIVE),
+        ],
+    )
+    def test_moves_follow_the_table(self, db, people, start, target, moved, end):
+        project = make_project(db, people["partner"], people["coordinator"])
+        project.status = start.value
+        db.add(project)
+        db.flush()
+        assert service.follow_funding(db, project, target) is moved
+        assert project.status == end.value
+
+    def test_people_cannot_make_funding_only_moves(self, db, people):
+        project = make_project(db, people["partner"], people["coordinator"])
+        project.status = ProjectStatus.DECLINED.value
+        db.flush()
+        with pytest.raises(Conflict):
+            service.change_status(db, project, ProjectStatus.FUNDED, by=people["coordinator"])
+
+
+def test_only_the_projects_service_sets_a_project_status():
+    """Other features move projects through projects.service, never by assigning .status."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    offenders = []
+    for package in ("collectives", "stories", "activities", "partners", "creative_minds"):
+        for path in (root / package).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Assign):
+                    for target in node.targets:
+                        text = ast.unparse(target)
+                        if text.endswith("project.status") or text == "project.status":
+                            offenders.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert offenders == []

@@ -7,8 +7,10 @@ from datetime import date, timedelta
 import pytest
 
 from creative_minds.accounts.models import Role
-from stories import participants, scores
-from stories.forms import ParticipantInput, ScoreInput
+from stories.participants import service as participants
+from stories.participants.forms import ParticipantInput
+from stories.scores import service as scores
+from stories.scores.forms import ScoreInput
 from tests.utils import make_partner, make_project, make_user
 
 
@@ -30,8 +32,12 @@ class People:
         return person
 
     def score(self, person, kind, items, on=None):
-        data = ScoreInput(project_id=self.project.id, kind=kind, completed_on=on or date.today() - timedelta(days=100 if kind == "baseline" else 1),
-                          **{f"item_{i}": v for i, v in enumerate(items, start=1)})
+        data = ScoreInput(
+            project_id=self.project.id,
+            kind=kind,
+            completed_on=on or date.today() - timedelta(days=100 if kind == "baseline" else 1),
+            **{f"item_{i}": v for i, v in enumerate(items, start=1)},
+        )
         result = scores.record_score(self.db, person, data, by=self.reporter)
         self.db.commit()
         return result

@@ -9,7 +9,8 @@ import pytest
 from sqlmodel import func, select
 
 from creative_minds.accounts.models import Role
-from stories.models import Participant, WellbeingScore
+from stories.participants.models import Participant
+from stories.scores.models import WellbeingScore
 from tests.stories.test_service import _items
 from tests.utils import field_error, login, make_user, post_form
 
@@ -29,7 +30,9 @@ class TestAccess:
         assert client.get("/participants").status_code == 403
         assert client.get(f"/participants/{person.id}").status_code == 403
         assert client.get("/reports/evaluation").status_code == 403
-        assert post_form(client, f"/participants/{person.id}/scores/new", score_form(people.project.id)).status_code == 403
+        assert (
+            post_form(client, f"/participants/{person.id}/scores/new", score_form(people.project.id)).status_code == 403
+        )
         assert post_form(client, f"/participants/{person.id}/erase", {"confirm": person.code}).status_code == 403
         assert post_form(client, "/participants/new", {}).status_code == 403
         assert db.get(Participant, person.id) is not None
@@ -43,7 +46,9 @@ class TestForms:
     def test_reporter_records_a_baseline_and_sees_the_scores(self, client, db, people):
         person = people.participant()
         login(client, people.reporter.email)
-        response = post_form(client, f"/participants/{person.id}/scores/new", score_form(people.project.id, items=(4, 4, 3, 3, 3, 2, 4)))
+        response = post_form(
+            client, f"/participants/{person.id}/scores/new", score_form(people.project.id, items=(4, 4, 3, 3, 3, 2, 4))
+        )
         assert response.status_code == 303
         page = client.get(response.headers["location"])
         assert "raw score 23, metric score 20.73" in page.text
@@ -57,9 +62,14 @@ class TestForms:
 
     @pytest.mark.parametrize(
         ("change", "field", "message"),
-        [({"item_3": "6"}, "item_3", "5 or less"), ({"item_3": "0"}, "item_3", "1 or more"), ({"item_3": "often"}, "item_3", "whole number"),
-         ({"kind": "follow_up"}, "kind", "baseline"), ({"completed_on": "2999-01-01"}, "completed_on", "future"),
-         ({"project_id": "999999"}, "project_id", "participant")],
+        [
+            ({"item_3": "6"}, "item_3", "5 or less"),
+            ({"item_3": "0"}, "item_3", "1 or more"),
+            ({"item_3": "often"}, "item_3", "whole number"),
+            ({"kind": "follow_up"}, "kind", "baseline"),
+            ({"completed_on": "2999-01-01"}, "completed_on", "future"),
+            ({"project_id": "999999"}, "project_id", "participant"),
+        ],
     )
     def test_bad_score_input(self, client, db, people, change, field, message):
         person = people.participant()
@@ -74,15 +84,30 @@ class TestForms:
     def test_incomplete_form_is_saved_and_says_so(self, client, db, people):
         person = people.participant()
         login(client, people.reporter.email)
-        response = post_form(client, f"/participants/{person.id}/scores/new", score_form(people.project.id, items=(3, 3, None, 3, 3, 3, 3)))
+        response = post_form(
+            client,
+            f"/participants/{person.id}/scores/new",
+            score_form(people.project.id, items=(3, 3, None, 3, 3, 3, 3)),
+        )
         assert "not scored" in client.get(response.headers["location"]).text
 
     def test_erase_needs_the_code_typed(self, client, db, people):
         person = people.participant()
         person_id, code = person.id, person.code
         login(client, people.coordinator.email)
-        assert post_form(client, f"/participants/{person_id}/erase", {"confirm": "wrong"}).status_code == 422
-        assert post_form(client, f"/participants/{person_id}/erase", {"confirm": code.lower()}).status_code == 303
+        refused = post_form(
+            client, f"/participants/{person_id}/erase", {"confirm": "wrong", "reason": "They asked us to."}
+        )
+        assert refused.status_code == 422
+        assert "They asked us to." in refused.text  # what was typed is kept
+        no_reason = post_form(client, f"/participants/{person_id}/erase", {"confirm": code})
+        assert no_reason.status_code == 422 and "Say why you are erasing" in no_reason.text
+        assert (
+            post_form(
+                client, f"/participants/{person_id}/erase", {"confirm": code.lower(), "reason": "They asked us to."}
+            ).status_code
+            == 303
+        )
         db.expire_all()
         assert db.exec(select(func.count()).select_from(Participant)).one() == 0
 
@@ -91,10 +116,17 @@ class TestStoriesAndConsent:
     def test_story_published_then_withdrawn(self, client, db, people):
         person = people.participant()
         login(client, people.reporter.email)
-        response = post_form(client, f"/participants/{person.id}/stories/new", {
-            "project_id": str(people.project.id), "text": "I <b>never</b> thought I'd enjoy clay this much.",
-            "themes": ["hope", "identity"], "consent": "public_first_name", "first_name": "Jo",
-        })
+        response = post_form(
+            client,
+            f"/participants/{person.id}/stories/new",
+            {
+                "project_id": str(people.project.id),
+                "text": "I <b>never</b> thought I'd enjoy clay this much.",
+                "themes": ["hope", "identity"],
+                "consent": "public_first_name",
+                "first_name": "Jo",
+            },
+        )
         story_url = response.headers["location"]
         assert "Jo" not in client.get("/stories").text
         client.cookies.clear()
@@ -110,14 +142,29 @@ class TestStoriesAndConsent:
     def test_bad_story_input(self, client, db, people):
         person = people.participant()
         login(client, people.reporter.email)
-        response = post_form(client, f"/participants/{person.id}/stories/new", {
-            "project_id": str(people.project.id), "text": "short", "consent": "public_first_name", "media_url": "javascript:alert(1)",
-        })
+        response = post_form(
+            client,
+            f"/participants/{person.id}/stories/new",
+            {
+                "project_id": str(people.project.id),
+                "text": "short",
+                "consent": "public_first_name",
+                "media_url": "javascript:alert(1)",
+            },
+        )
         assert response.status_code == 422
         assert "at least 10" in field_error(response.text, "text")
 
 
 class TestReportPages:
+    def test_evaluation_csv_names_its_charset_once(self, client, db, people):
+        for before, after in [(12, 19), (18, 22), (21, 21), (24, 28), (15, 14)]:
+            people.pair(_items(before), _items(after), sex="Female")
+        login(client, people.reporter.email)
+        response = client.get("/reports/evaluation.csv", params={"project_id": people.project.id})
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "text/csv; charset=utf-8"
+
     def test_report_shows_the_paired_change_and_csv(self, client, db, people):
         raws = [(12, 19), (18, 22), (21, 21), (24, 28), (15, 14)]
         for before, after in raws:
@@ -127,7 +174,11 @@ class TestReportPages:
         assert "Paired change in metric SWEMWBS score, n = 5" in page.text
         assert "+1.88" in page.text and "-0.63 to +4.40" in page.text and "+10.7% (n = 5)" in page.text
         assert "<svg" in page.text and "<title>Change in each person&#39;s wellbeing score</title>" in page.text
-        rows = list(csv.reader(io.StringIO(client.get("/reports/evaluation.csv", params={"project_id": people.project.id}).text)))
+        rows = list(
+            csv.reader(
+                io.StringIO(client.get("/reports/evaluation.csv", params={"project_id": people.project.id}).text)
+            )
+        )
         assert rows[0][0] == "Project" and len(rows) == 6
         assert sorted(row[7] for row in rows[1:]) == sorted(["3.90", "2.55", "0.00", "3.49", "-0.52"])
         assert not any(cell.startswith("P-") for row in rows for cell in row)  # no participant codes
@@ -143,6 +194,9 @@ class TestReportPages:
     def test_bad_report_parameters(self, client, db, people):
         login(client, people.reporter.email)
         assert client.get("/reports/evaluation", params={"date_from": "yesterday"}).status_code == 422
-        assert client.get("/reports/evaluation", params={"date_from": "2027-05-01", "date_to": "2027-01-01"}).status_code == 422
+        assert (
+            client.get("/reports/evaluation", params={"date_from": "2027-05-01", "date_to": "2027-01-01"}).status_code
+            == 422
+        )
         assert client.get("/reports/annual", params={"year": "nineteen"}).status_code == 422
         assert client.get("/reports/annual", params={"year": "2026"}).status_code == 200

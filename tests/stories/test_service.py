@@ -10,9 +10,13 @@ from sqlmodel import func, select
 
 from creative_minds.accounts.models import Role
 from creative_minds.exceptions import Conflict, Forbidden, Invalid
-from stories import participants, publishing, reports
-from stories.forms import StoryInput
-from stories.models import Consent, Participant, Story, StoryTheme, WellbeingScore
+from stories.participants import service as participants
+from stories.participants.models import Participant
+from stories.publishing import service as publishing
+from stories.publishing.forms import StoryInput
+from stories.publishing.models import Consent, Story, StoryTheme
+from stories.reports import service as reports
+from stories.scores.models import WellbeingScore
 from tests.utils import make_user
 
 SEVEN_THREES = [3] * 7  # raw 21, metric 19.25
@@ -71,7 +75,9 @@ class TestScores:
         person = people.participant()
         people.score(person, "baseline", SEVEN_THREES, on=date.today() - timedelta(days=100))
         due = participants.follow_ups_due(db, by=people.reporter)
-        assert [(d.participant.code, d.due_on) for d in due] == [(person.code, participants.add_months(date.today() - timedelta(days=100), 3))]
+        assert [(d.participant.code, d.due_on) for d in due] == [
+            (person.code, participants.add_months(date.today() - timedelta(days=100), 3))
+        ]
         assert participants.due_on(date(2027, 1, 31), None) == date(2027, 4, 30)
         assert participants.due_on(date(2027, 1, 10), date(2027, 2, 28)) == date(2027, 2, 28)
         people.score(person, "follow_up", SEVEN_THREES)
@@ -81,8 +87,13 @@ class TestScores:
 class TestStories:
     def story(self, people, consent=Consent.PUBLIC_ANONYMOUS, **extra):
         person = people.participant()
-        data = StoryInput(project_id=people.project.id, text="Coming here gave me something to get up for.", consent=consent,
-                          themes=["hope", "connectedness"], **extra)
+        data = StoryInput(
+            project_id=people.project.id,
+            text="Coming here gave me something to get up for.",
+            consent=consent,
+            themes=["hope", "connectedness"],
+            **extra,
+        )
         story = publishing.record_story(people.db, person, data, by=people.reporter)
         people.db.commit()
         return story
@@ -121,10 +132,19 @@ class TestErasure:
     def test_erasing_removes_scores_answers_and_stories_everywhere(self, db, people):
         person = people.pair(SEVEN_THREES, [4] * 7, sex="Female")
         keep = people.pair(SEVEN_THREES, [3] * 7)
-        publishing.record_story(db, person, StoryInput(project_id=people.project.id, text="My story, in my words.",
-                                                        consent=Consent.PUBLIC_ANONYMOUS, themes=["hope"]), by=people.reporter)
+        publishing.record_story(
+            db,
+            person,
+            StoryInput(
+                project_id=people.project.id,
+                text="My story, in my words.",
+                consent=Consent.PUBLIC_ANONYMOUS,
+                themes=["hope"],
+            ),
+            by=people.reporter,
+        )
         db.commit()
-        participants.erase(db, person.id, by=people.coordinator)
+        participants.erase(db, person.id, reason="The person asked us to.", by=people.coordinator)
         db.commit()
         assert db.get(Participant, person.id) is None
         assert db.exec(select(func.count()).select_from(WellbeingScore)).one() == 2  # only the other person's
@@ -146,14 +166,19 @@ class TestReport:
         assert result.summary.mean_change == pytest.approx(1.884)
         by_sex = {c.label: c for c in result.breakdowns["sex"]}
         assert by_sex["Male"].hidden and by_sex["Female"].hidden  # 1 hidden would be derivable: both hidden
-        smaller = reports.evaluate(db, reports.Scope(project_id=people.project.id), threshold=Decimal(3), small_number=6)
+        smaller = reports.evaluate(
+            db, reports.Scope(project_id=people.project.id), threshold=Decimal(3), small_number=6
+        )
         assert not smaller.shown
 
     def test_scope_by_locality_and_period(self, db, people):
         people.pair(SEVEN_THREES, [4] * 7)
         slug = people.project.locality.slug if people.project.locality else "kirklees"
         assert reports.evaluate(db, reports.Scope(locality=slug), threshold=Decimal(3), small_number=1).summary.n == 1
-        assert reports.evaluate(db, reports.Scope(locality="barnsley"), threshold=Decimal(3), small_number=1).summary.n == 0
+        assert (
+            reports.evaluate(db, reports.Scope(locality="barnsley"), threshold=Decimal(3), small_number=1).summary.n
+            == 0
+        )
         future = reports.Scope(date_from=date.today() + timedelta(days=1))
         assert reports.evaluate(db, future, threshold=Decimal(3), small_number=1).summary.n == 0
 

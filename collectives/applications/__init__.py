@@ -1,0 +1,1 @@
+"""Applications for match funding and the eligibility check."""

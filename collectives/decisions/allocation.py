@@ -1,0 +1,532 @@
+"""Allocation rules, run by pabutools: greedy by approvals, and the Method of Equal Shares.
+
+Pure functions: candidates and ballots in, outcomes with a plain-words reason for every
+candidate out. Money is whole pence; pabutools does exact (rational) arithmetic.
+
+Tie-breaks (PB-NOTES): lowest cost first, then most approvals, then the round's published last
+step (`lots`: a place per candidate, lower first; lots drawn when voting opened, or the order the
+applications were sent). Money in the reasons is shown to the penny, rounded half-up.
+
+Method of Equal Shares uses the "Add1" completion: every voter's equal share is raised step by
+step while the outcome stays within the budget, then any money left is filled greedily by
+approvals. Shares are in pence, so stepping one unit at a time would take minutes; the step is
+one pound per voter, and the last step that keeps the outcome within budget is found by
+doubling then halving the number of steps (pabutools runs MES at each step tried). On small
+rounds this gives the same outcome as pabutools' own one-pound Add1 loop (checked in tests).
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import random
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+from gmpy2 import mpq
+
+from creative_minds.money import format_pence_exact as format_pence
+from creative_minds.money import round_pence
+
+if TYPE_CHECKING:
+    from pabutools.election import Project
+
+log = logging.getLogger("creative_minds")
+
+ADD1_STEP_PENCE = 100  # raise each voter's equal share by £1 per step
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: int
+    title: str
+    cost_pence: int
+
+
+@dataclass
+class Line:
+    candidate_id: int
+    funded: bool
+    approvals: int
+    reason: str
+    position: int = 0  # order of selection (funded) or of consideration
+    supporters_left_pence: int | None = None  # Equal Shares: what its supporters had left (not funded)
+    stage: str = ""  # how it was funded: "equal shares" or "completion" (the money left, by approvals)
+
+
+@dataclass
+class Outcome:
+    rule: str
+    budget_pence: int
+    selected: list[int]  # candidate ids in the order they were chosen
+    lines: dict[int, Line] = field(default_factory=dict)
+    parameters: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def funded_pence(self) -> int:
+        return sum(self.costs[c] for c in self.selected)
+
+    costs: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def left_pence(self) -> int:
+        return self.budget_pence - self.funded_pence
+
+
+def draw_lots(seed: int, candidate_ids: list[int]) -> dict[int, int]:
+    """The lot for the last tie-break: a random order fixed by the round's stored seed."""
+    order = sorted(candidate_ids)
+    random.Random(seed).shuffle(order)
+    return {cid: position for position, cid in enumerate(order)}
+
+
+def tally(candidates: list[Candidate], ballots: list[frozenset[int]]) -> dict[int, int]:
+    counts = {c.id: 0 for c in candidates}
+    for ballot in ballots:
+        for cid in ballot:
+            if cid in counts:
+                counts[cid] += 1
+    return counts
+
+
+class _Election:
+    """The pabutools instance and profile for one round, plus the tie-break rule."""
+
+    def __init__(
+        self, candidates: list[Candidate], ballots: list[frozenset[int]], budget_pence: int, lots: dict[int, int]
+    ):
+        # pabutools is imported when a rule runs, not when the app starts (it holds memory other pages never need).
+        from pabutools.election import ApprovalBallot, ApprovalProfile, Cost_Sat, Instance, Project
+        from pabutools.tiebreaking import TieBreakingRule
+
+        self.candidates = {c.id: c for c in candidates}
+        self.projects = {c.id: Project(str(c.id), c.cost_pence) for c in candidates}
+        self.budget = budget_pence
+        self.approvals = tally(candidates, ballots)
+        # pabutools would fund a project nobody approved if money were left: leave those out.
+        self.instance = Instance(self.supported(), budget_limit=budget_pence)
+        self.profile = ApprovalProfile(
+            [ApprovalBallot([self.projects[cid] for cid in sorted(b) if cid in self.projects]) for b in ballots]
+        )
+        self.lots = lots
+        # One satisfaction profile for every run: pabutools caches each voter's scores in it.
+        self.sat_profile = self.profile.as_sat_profile(Cost_Sat)
+
+        def key(_inst, _prof, project):
+            cid = int(project.name)
+            return (project.cost, -self.approvals[cid], lots[cid])
+
+        self.tie_breaking = TieBreakingRule(key)
+
+    def supporter_indices(self) -> dict[int, list[int]]:
+        """Each candidate's supporters, as positions in the profile (computed once)."""
+        if not hasattr(self, "_supporters"):
+            supporters: dict[int, list[int]] = {cid: [] for cid in self.candidates}
+            for index, ballot in enumerate(self.profile):
+                for project in ballot:
+                    supporters[int(project.name)].append(index)
+            self._supporters = supporters
+        return self._supporters
+
+    def ids(self, projects) -> list[int]:
+        return [int(p.name) for p in projects]
+
+    def supported(self) -> list[Project]:
+        return [self.projects[cid] for cid, n in self.approvals.items() if n > 0]
+
+    def greedy(self, initial: list[int] | None = None) -> list[int]:
+        from pabutools.election import Cost_Sat
+        from pabutools.rules import greedy_utilitarian_welfare
+
+        chosen = greedy_utilitarian_welfare(
+            self.instance,
+            self.profile,
+            sat_class=Cost_Sat,  # (a shared sat_profile would take pabutools' slow generic path here)
+            tie_breaking=self.tie_breaking,
+            initial_budget_allocation=[self.projects[c] for c in initial] if initial else None,
+        )
+        return self.ids(chosen)
+
+    def mes_at(self, share_pence: Fraction, *, analytics: bool = False):
+        """Pure MES with every voter holding `share_pence` (the budget split equally, or raised)."""
+        from pabutools.election import Instance
+        from pabutools.rules import method_of_equal_shares
+
+        virtual = Instance(self.supported(), budget_limit=share_pence * self.profile.num_ballots())
+        return method_of_equal_shares(
+            virtual, self.profile, sat_profile=self.sat_profile, tie_breaking=self.tie_breaking, analytics=analytics
+        )
+
+
+def _greedy_order(election: _Election, ids: list[int]) -> list[int]:
+    """The order greedy considers candidates: most approvals, then the tie-breaks."""
+    return sorted(
+        ids,
+        key=lambda cid: (-election.approvals[cid], election.candidates[cid].cost_pence, election.lots[cid]),
+    )
+
+
+def _walk(
+    election: _Election, budget_left: int, ids: list[int], lines: dict[int, Line], *, phase: str, start: int
+) -> tuple[list[int], int]:
+    """Consider candidates in greedy order; say for each why it was or was not funded."""
+    chosen: list[int] = []
+    position = start
+    for cid in _greedy_order(election, ids):
+        cost = election.candidates[cid].cost_pence
+        approvals = election.approvals[cid]
+        position += 1
+        if approvals == 0:
+            lines[cid] = Line(cid, False, 0, "Not funded: no member approved it.", position)
+        elif cost <= budget_left:
+            budget_left -= cost
+            chosen.append(cid)
+            lines[cid] = Line(
+                cid,
+                True,
+                approvals,
+                f"Funded {phase}with {approvals} approval{'s' if approvals != 1 else ''}; "
+                f"{format_pence(budget_left)} of the budget was left after it.",
+                position,
+            )
+        else:
+            lines[cid] = Line(
+                cid,
+                False,
+                approvals,
+                f"Not funded: the budget ran out at this point. It needed {format_pence(cost)} "
+                f"but only {format_pence(budget_left)} was left when its turn came "
+                f"({approvals} approval{'s' if approvals != 1 else ''}).",
+                position,
+            )
+    return chosen, budget_left
+
+
+def run_greedy(
+    candidates: list[Candidate],
+    ballots: list[frozenset[int]],
+    budget_pence: int,
+    lots: dict[int, int],
+    *,
+    election: _Election | None = None,
+) -> Outcome:
+    election = election or _Election(candidates, ballots, budget_pence, lots)
+    chosen = election.greedy() if election.supported() else []
+    lines: dict[int, Line] = {}
+    walked, _ = _walk(election, budget_pence, list(election.candidates), lines, phase="", start=0)
+    if set(walked) != set(chosen):  # pragma: no cover - the walk must tell pabutools' own story
+        raise AssertionError(f"greedy explanation {walked} differs from pabutools {chosen}")
+    return Outcome(
+        rule="greedy",
+        budget_pence=budget_pence,
+        selected=walked,
+        lines=lines,
+        costs={c.id: c.cost_pence for c in candidates},
+        parameters={"satisfaction": "cost (approval)", "tie_break": ["lowest cost", "most approvals", "lot"]},
+    )
+
+
+class _EqualShares:
+    """The Method of Equal Shares for approval ballots with cost satisfaction, worked out exactly
+    with the same arithmetic as pabutools' `mes_inner_algo` (gmpy2 rationals: each project's
+    affordability, the lowest one chosen, ties broken by the round's rule, each supporter paying
+    the same share or all they have left).
+
+    Used only to find the Add1 step quickly: it can stop as soon as an outcome overspends, and it
+    builds its voters and projects once for every step tried. The outcome shown is always the one
+    pabutools itself gives at the step found, and the two are checked to agree.
+    """
+
+    def __init__(self, election: _Election):
+        self.voters = election.profile.num_ballots()
+        self.costs = {cid: election.candidates[cid].cost_pence for cid in election.approvals}
+        self.supporters = {cid: v for cid, v in election.supporter_indices().items() if v and self.costs[cid] > 0}
+        self.budgets: list = []
+        self.tie = {cid: (self.costs[cid], -election.approvals[cid], election.lots[cid]) for cid in self.supporters}
+
+    def _afford(self, cid: int, budgets: list) -> Any:
+        """The project's affordability (pabutools' rho per unit of satisfaction), or None if its
+        supporters cannot pay for it."""
+        cost = self.costs[cid]
+        held = sorted(budgets[i] for i in self.supporters[cid])
+        if sum(held) < cost:
+            return None
+        contribution = mpq(0)
+        remaining = len(held)
+        for budget in held:
+            afford = mpq(cost - contribution, cost * remaining)
+            if afford * cost <= budget:
+                return afford
+            contribution += budget
+            remaining -= 1
+        return None  # pragma: no cover - the sum test above rules this out
+
+    def run(self, share: Fraction, *, stop_above: int | None = None) -> tuple[list[int], bool]:
+        """The projects chosen, in order, with every voter holding `share`; and whether their cost
+        went above `stop_above` (the work stops there: the outcome can only cost more)."""
+        budgets = [mpq(share.numerator, share.denominator)] * self.voters
+        self.budgets = budgets  # what each voter has left (the last run's), for the explanations
+        heap = [(mpq(1, len(v)), self.tie[cid], cid) for cid, v in self.supporters.items()]
+        heapq.heapify(heap)
+        chosen: list[int] = []
+        spent = 0
+        while heap:
+            lower, key, cid = heapq.heappop(heap)
+            afford = self._afford(cid, budgets)
+            if afford is None:
+                continue  # its supporters can no longer pay for it
+            if afford != lower:  # its supporters have spent since: try again with the true value
+                heapq.heappush(heap, (afford, key, cid))
+                continue
+            chosen.append(cid)
+            spent += self.costs[cid]
+            if stop_above is not None and spent > stop_above:
+                return chosen, True
+            price = afford * self.costs[cid]
+            for i in self.supporters[cid]:
+                budgets[i] = budgets[i] - min(budgets[i], price)
+        return chosen, False
+
+
+def _mes_add1(election: _Election) -> tuple[object, Fraction, int, list]:
+    """MES with the Add1 completion: the largest raised equal share that keeps the outcome in budget."""
+    voters = election.profile.num_ballots()
+    base = Fraction(election.budget, voters)
+    available = election.supported()
+    fast = _EqualShares(election)
+    cache: dict[int, tuple[list[int], bool]] = {}
+
+    def run(steps: int) -> tuple[list[int], bool]:
+        if steps not in cache:
+            cache[steps] = fast.run(base + steps * ADD1_STEP_PENCE, stop_above=election.budget)
+        return cache[steps]
+
+    def feasible(steps: int) -> bool:
+        return not run(steps)[1]
+
+    def stop(steps: int) -> bool:  # Add1 stops once an outcome overspends or cannot take any more
+        chosen, overspent = run(steps)
+        if overspent:
+            return True
+        left = election.budget - sum(fast.costs[c] for c in chosen)
+        taken = set(chosen)
+        return not any(
+            election.candidates[int(p.name)].cost_pence <= left for p in available if int(p.name) not in taken
+        )
+
+    chosen_steps = _add1_steps(election, base, stop, feasible)
+    share = base + chosen_steps * ADD1_STEP_PENCE
+    outcome = election.mes_at(share)
+    if election.ids(outcome) != fast.run(share)[0]:  # pragma: no cover - must never happen; pabutools decides
+        log.error("Equal shares worked out here differs from pabutools at %s; using pabutools at every step", share)
+        return _mes_add1_by_pabutools(election)
+    return outcome, share, chosen_steps, fast.budgets
+
+
+def _add1_steps(election: _Election, base: Fraction, stop, feasible) -> int:
+    """The Add1 step: double the steps until the rule stops, then halve the gap to find the first
+    step where it stops; take it if its outcome is within budget, else the step before."""
+    if stop(0):
+        chosen_steps = 0
+    else:
+        high = 1
+        while not stop(high):
+            high *= 2
+            if base + high * ADD1_STEP_PENCE > election.budget:  # a share above the whole budget changes nothing more
+                break
+        low = high // 2  # last known step that does not stop (0 if high == 1)
+        while high - low > 1:
+            middle = (low + high) // 2
+            if stop(middle):
+                high = middle
+            else:
+                low = middle
+        chosen_steps = high
+    if not feasible(chosen_steps):
+        chosen_steps -= 1
+    return chosen_steps
+
+
+def _mes_add1_by_pabutools(election: _Election) -> tuple[object, Fraction, int, list]:
+    """The same search with pabutools at every step (slow; the fallback if the two ever disagree)."""
+    voters = election.profile.num_ballots()
+    base = Fraction(election.budget, voters)
+    available = election.supported()
+    cache: dict[int, object] = {}
+
+    def run(steps: int):
+        if steps not in cache:
+            cache[steps] = election.mes_at(base + steps * ADD1_STEP_PENCE)
+        return cache[steps]
+
+    def stop(steps: int) -> bool:
+        outcome = run(steps)
+        return not election.instance.is_feasible(outcome) or election.instance.is_exhaustive(
+            outcome, available_projects=available
+        )
+
+    chosen_steps = _add1_steps(election, base, stop, lambda steps: election.instance.is_feasible(run(steps)))
+    share = base + chosen_steps * ADD1_STEP_PENCE
+    outcome = election.mes_at(share, analytics=True)
+    return outcome, share, chosen_steps, _final_budgets(outcome.details)
+
+
+def _pure_mes(election: _Election, share: Fraction) -> tuple[object, list]:
+    """Pure MES at the equal share, by pabutools, with what each voter had left at the end."""
+    outcome = election.mes_at(share)
+    fast = _EqualShares(election)
+    if election.ids(outcome) != fast.run(share)[0]:  # pragma: no cover - must never happen; pabutools decides
+        log.error("Equal shares worked out here differs from pabutools at %s; using pabutools' own record", share)
+        outcome = election.mes_at(share, analytics=True)
+        return outcome, _final_budgets(outcome.details)
+    return outcome, fast.budgets
+
+
+def _final_budgets(details) -> list:
+    """Each voter's budget when pabutools' MES finished, from its own record of the run."""
+    iterations = [it for it in details.iterations if it.voters_budget is not None]
+    if not iterations:  # pragma: no cover - every run records at least one iteration
+        return []
+    last = iterations[-1]
+    if last.selected_project is not None and last.voters_budget_after_selection:
+        return list(last.voters_budget_after_selection)
+    return list(last.voters_budget)
+
+
+def _supporters_left(supporters: list[int], budgets: list) -> Fraction:
+    """What a candidate's supporters had left of their equal shares when MES finished."""
+    total = sum((budgets[i] for i in supporters), mpq(0)) if budgets else mpq(0)
+    return Fraction(int(total.numerator), int(total.denominator))
+
+
+def run_mes(
+    candidates: list[Candidate],
+    ballots: list[frozenset[int]],
+    budget_pence: int,
+    lots: dict[int, int],
+    *,
+    complete: bool = True,
+    election: _Election | None = None,
+) -> Outcome:
+    """Method of Equal Shares; with `complete`, the Add1 completion then greedy with what is left."""
+    election = election or _Election(candidates, ballots, budget_pence, lots)
+    lines: dict[int, Line] = {}
+    costs = {c.id: c.cost_pence for c in candidates}
+    if not election.supported():
+        _walk(election, budget_pence, list(election.candidates), lines, phase="", start=0)
+        return Outcome("mes" if complete else "mes_pure", budget_pence, [], lines, {}, costs)
+    if complete:
+        outcome, share, steps, budgets = _mes_add1(election)
+    else:
+        share = Fraction(budget_pence, election.profile.num_ballots())
+        (outcome, budgets), steps = _pure_mes(election, share), 0
+    supporters = election.supporter_indices()
+    mes_ids = election.ids(outcome)
+    position = 0
+    raised = (
+        f" (everyone's share was raised to {format_pence(round_pence(share))} so more of the budget could be used)"
+        if steps
+        else ""
+    )
+    for cid in mes_ids:
+        position += 1
+        n = election.approvals[cid]
+        lines[cid] = Line(
+            cid,
+            True,
+            n,
+            f"Funded by equal shares: its {n} supporter{'s' if n != 1 else ''} could pay its "
+            f"{format_pence(costs[cid])} cost from their equal shares of the budget{raised}.",
+            position,
+            stage="equal shares",
+        )
+    left = budget_pence - sum(costs[c] for c in mes_ids)
+    rest = [cid for cid in election.candidates if cid not in lines]
+    selected = list(mes_ids)
+    if complete:
+        chosen = election.greedy(initial=mes_ids)
+        walked, _ = _walk(election, left, rest, lines, phase="with the money left after equal shares, ", start=position)
+        if set(mes_ids) | set(walked) != set(chosen):  # pragma: no cover - must match pabutools' completion
+            raise AssertionError(f"completion explanation differs from pabutools: {walked} vs {chosen}")
+        for cid in walked:
+            lines[cid].stage = "completion"
+        selected += walked
+    final_left = budget_pence - sum(costs[c] for c in selected)
+    for cid in rest:
+        line = lines.get(cid)
+        if line is not None and line.funded:
+            continue
+        n = election.approvals[cid]
+        if n == 0:
+            lines[cid] = Line(cid, False, 0, "Not funded: no member approved it.", line.position if line else 0)
+            continue
+        supporters_left = round_pence(_supporters_left(supporters[cid], budgets))
+        reason = (
+            f"Not funded: its {n} supporter{'s' if n != 1 else ''} had {format_pence(supporters_left)} left of their "
+            f"equal shares after helping fund other projects, less than its {format_pence(costs[cid])} cost"
+        )
+        if complete:
+            reason += f"; the {format_pence(final_left)} left over afterwards was not enough either."
+        else:
+            reason += "."
+        lines[cid] = Line(cid, False, n, reason, line.position if line else 0, supporters_left)
+    return Outcome(
+        rule="mes" if complete else "mes_pure",
+        budget_pence=budget_pence,
+        selected=selected,
+        lines=lines,
+        costs=costs,
+        parameters={
+            "satisfaction": "cost (approval)",
+            "tie_break": ["lowest cost", "most approvals", "lot"],
+            "completion": "Add1 in £1 steps per voter, then greedy by approvals" if complete else "none",
+            "equal_share_pence": str(share),
+            "add1_steps": steps,
+        },
+    )
+
+
+_COMPARED: OrderedDict[tuple, dict[str, Outcome]] = OrderedDict()
+_COMPARED_KEEP = 16
+_COMPARED_LOCK = threading.Lock()
+
+
+def compare(
+    candidates: list[Candidate], ballots: list[frozenset[int]], budget_pence: int, lots: dict[int, int]
+) -> dict[str, Outcome]:
+    """Greedy, pure MES and completed MES side by side.
+
+    The rules are pure functions of their input, so the outcomes of the last few inputs are kept:
+    the results page of a round whose ballots, applications and budget have not changed is not
+    worked out again. The key is the whole input, so any change (a vote, a budget) is a new key.
+    """
+    key = (
+        tuple((c.id, c.title, c.cost_pence) for c in candidates),
+        tuple(tuple(sorted(b)) for b in ballots),
+        budget_pence,
+        tuple(sorted(lots.items())),
+    )
+    with _COMPARED_LOCK:
+        if key in _COMPARED:
+            _COMPARED.move_to_end(key)
+            return _COMPARED[key]
+    election = _Election(candidates, ballots, budget_pence, lots)  # one instance and profile for the three
+    outcomes = {
+        "greedy": run_greedy(candidates, ballots, budget_pence, lots, election=election),
+        "mes_pure": run_mes(candidates, ballots, budget_pence, lots, complete=False, election=election),
+        "mes": run_mes(candidates, ballots, budget_pence, lots, complete=True, election=election),
+    }
+    with _COMPARED_LOCK:
+        _COMPARED[key] = outcomes
+        while len(_COMPARED) > _COMPARED_KEEP:
+            _COMPARED.popitem(last=False)
+    return outcomes
+
+
+def forget_compared() -> None:
+    """Empty the kept outcomes (benchmarks time the work itself)."""
+    with _COMPARED_LOCK:
+        _COMPARED.clear()

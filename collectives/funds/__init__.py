@@ -1,0 +1,1 @@
+"""Funds, locality shares and the ledger."""

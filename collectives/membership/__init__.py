@@ -1,0 +1,1 @@
+"""Who belongs to each locality's collective."""

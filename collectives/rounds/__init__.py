@@ -1,0 +1,1 @@
+"""Funding rounds and their phases."""

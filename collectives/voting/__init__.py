@@ -1,0 +1,1 @@
+"""Approval ballots and quorum."""

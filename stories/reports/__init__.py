@@ -1,0 +1,1 @@
+"""The evaluation report: paired statistics, suppression, charts."""

@@ -1,0 +1,1 @@
+"""SWEMWBS forms and scoring."""

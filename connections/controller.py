@@ -1,0 +1,1 @@
+"""Connection pages (the web layer comes in the next step)."""

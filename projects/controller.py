@@ -35,19 +35,9 @@ from projects.models import (
     ProjectStatus,
 )
 
-MONEY = ("total_cost_pence", "match_pence", "requested_pence", "cost_to_attend_pence")
-
 
 def parse_project_form(data: dict[str, Any], user: User) -> tuple[dict[str, Any], dict[str, str]]:
-    data = dict(data)
-    if not str(data.get("cost_to_attend") or "").strip():
-        data["cost_to_attend"] = "0"  # blank means free
-    values, errors = form_values(
-        data,
-        lists=("categories", "age_groups", "champion_ids"),
-        checkboxes=("wheelchair_accessible", "peer_led"),
-        money=MONEY,
-    )
+    values, errors = form_values(data, ProjectInput)  # a blank cost to attend means free
     if not user.is_coordinator:
         values["partner_id"] = user.partner_id
     return values, errors

@@ -19,6 +19,7 @@ from creative_minds.formatting import (
     query_string,
 )
 from creative_minds.money import format_pence, format_pence_exact, pence_to_input
+from projects import wording
 
 
 def make_environment() -> Environment:
@@ -40,6 +41,7 @@ def make_environment() -> Environment:
         as_choices=lambda items: [(item, item) for item in items],
         labels=lambda values, mapping: [mapping.get(value, value) for value in values],
     )
+    env.filters.update(activity_when=wording.when, activity_cost=wording.cost, activity_access=wording.access)
     env.globals.update(query_string=query_string)
     return env
 

@@ -6,12 +6,13 @@ from typing import Annotated
 
 from litestar import Controller, Request, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, Parameter, QueryParameter
+from litestar.params import FromPath, HeaderParameter, JSONBody
 from sqlmodel import Session
 
 from creative_minds.auth import login_required, require_user
 from creative_minds.forms import parse_id
 from projects import service
+from projects.dependencies import FILTERS
 from projects.forms import ProjectInput, ProjectList, ProjectOut, StatusChange
 
 
@@ -20,22 +21,11 @@ class ProjectApiController(Controller):
     guards = [login_required]
     tags = ["projects"]
 
-    @get("/", name="api:projects:list", sync_to_thread=True)
+    @get("/", name="api:projects:list", sync_to_thread=True, dependencies=FILTERS)
     def list_projects(
-        self,
-        request: Request,
-        db_session: NamedDependency[Session],
-        q: FromQuery[str] = "",
-        locality: FromQuery[str] = "",
-        category: FromQuery[str] = "",
-        status: FromQuery[str] = "",
-        partner_id: FromQuery[int | None] = None,
-        page_number: Annotated[int, QueryParameter(name="page", ge=1)] = 1,
+        self, request: Request, db_session: NamedDependency[Session], filters: NamedDependency[service.ProjectFilters]
     ) -> ProjectList:
         """Projects matching the filters, 25 per page. Drafts are visible only to their partner and coordinators."""
-        filters = service.ProjectFilters(
-            q=q, locality=locality, category=category, status=status, partner_id=partner_id, page=page_number
-        )
         found = service.search_projects(db_session, filters, user=require_user(request))
         return ProjectList(
             total=found.total, page=found.page, pages=found.pages, items=[ProjectOut.of(p) for p in found.items]
@@ -64,8 +54,8 @@ class ProjectApiController(Controller):
         data: JSONBody[ProjectInput],
         if_match: Annotated[
             str | None,
-            Parameter(
-                header="If-Match", description="The version you last read; a newer one on the server answers 409"
+            HeaderParameter(
+                name="If-Match", description="The version you last read; a newer one on the server answers 409"
             ),
         ] = None,
     ) -> ProjectOut:

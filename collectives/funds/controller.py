@@ -83,7 +83,7 @@ class FundsController(Controller):
         self, request: Request, db_session: NamedDependency[Session], data: URLEncodedBody[dict[str, Any]]
     ) -> Template | Redirect:
         localities = list_localities(db_session)
-        values, errors = form_values(data, money=("total_pence",))
+        values, errors = form_values(data, FundInput)
         shares: dict[int, int] = {}
         for loc in localities:
             raw = values.get(f"share_{loc.id}", "")
@@ -107,7 +107,7 @@ class FundsController(Controller):
             raise Invalid(
                 "Choose what happened: a payment, or a commitment going up or down.", errors={"kind": "Choose one."}
             )
-        values, errors = form_values(data, money=("amount_pence",))
+        values, errors = form_values(data, LedgerInput)
         user = require_user(request)
         try:
             entry_data = validate(LedgerInput, values, errors)

@@ -100,7 +100,7 @@ class InvolvementController(Controller):
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
         viewer = require_user(request)
-        values, errors = form_values(data, money=("amount_pence",))
+        values, errors = form_values(data, ExpenseInput)
         try:
             claim = involvement.claim_expense(db_session, user_id, validate(ExpenseInput, values, errors), by=viewer)
         except Invalid as exc:
@@ -166,7 +166,7 @@ class InvolvementController(Controller):
     def record_meeting(
         self, request: Request, db_session: NamedDependency[Session], data: URLEncodedBody[dict[str, Any]]
     ) -> Template | Redirect:
-        values, errors = form_values(data, lists=("attendee_ids",), money=("payment_pence",))
+        values, errors = form_values(data, MeetingInput)
         try:
             meeting = involvement.record_meeting(
                 db_session, validate(MeetingInput, values, errors), by=require_user(request)

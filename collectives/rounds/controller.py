@@ -147,7 +147,7 @@ class RoundsController(Controller):
     def create(
         self, request: Request, db_session: NamedDependency[Session], data: URLEncodedBody[dict[str, Any]]
     ) -> Template | Redirect:
-        values, errors = form_values(data, checkboxes=("quorum_lived_experience",), money=("budget_pence",))
+        values, errors = form_values(data, RoundInput)
         try:
             round_ = rounds.create_round(db_session, validate(RoundInput, values, errors), by=require_user(request))
         except Invalid as exc:

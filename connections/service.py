@@ -6,7 +6,7 @@ coordinators. Nobody else (collective members see only figures with small number
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement
@@ -165,7 +165,12 @@ def confirm_running(session: Session, project_id: int, *, by: User) -> ActivityI
 
 def unconfirmed(row: ActivityIntake) -> bool:
     """Not confirmed as running for 3 months (or never)."""
-    return row.confirmed_on is None or add_months(row.confirmed_on, UNCONFIRMED_AFTER_MONTHS) < today()
+    return row.confirmed_on is None or too_long_ago(row.confirmed_on)
+
+
+def too_long_ago(confirmed_on: date) -> bool:
+    """A listing last confirmed (or edited) on this day has not been confirmed for 3 months."""
+    return add_months(confirmed_on, UNCONFIRMED_AFTER_MONTHS) < today()
 
 
 # Connections ----------------------------------------------------------------------------------

@@ -112,6 +112,15 @@ class TestChampion:
         response = post_form(client, "/connections/new", FORMS["/connections/new"](net))
         assert response.status_code == 422 and "is full" in field_error(response.text, "project_id")
 
+    def test_the_finder_filters_on_taking_new_people_and_sees_a_change_at_once(self, client, db, net):
+        assert "Clay and Calm" in client.get("/activities/?taking=1").text
+        login(client, net.partner_user.email)
+        post_form(client, f"/connections/activities/{net.activity.id}/intake", {"intake": "waiting_list"})
+        client.cookies.clear()
+        taking = client.get("/activities/?taking=1").text
+        assert "Clay and Calm" not in taking and "Striders Walk" in taking
+        assert "Clay and Calm" in client.get("/activities/").text
+
     def test_sees_own_connections_with_nudges_and_not_others(self, client, db, net):
         waiting = net.connect(net.person(), on=days_ago(30))
         theirs = net.connect(net.person(), by=net.other_champion)

@@ -282,3 +282,20 @@ class TestIntake:
         net.attend(came, "came", on=days_ago(100))
         rows = service.partner_activities(db, by=net.partner_user)
         assert [(r.project.title, r.waiting, r.intake.intake) for r in rows] == [("Clay and Calm", 1, "open")]
+
+
+class TestDemo:
+    def test_the_demo_has_connections_at_every_stage(self, db):
+        from creative_minds.demo import load_demo
+
+        load_demo(db, partners=30, projects=120)
+        db.commit()
+        connections = list(db.exec(select(Connection)))
+        stages = {c.stage for c in connections}
+        assert stages == set(Stage)
+        assert any(service.needs_nudge(c) for c in connections)
+        from connections.funnel import FunnelScope, funnel
+
+        network = funnel(db, FunnelScope(), small_number=5, exact=True).total.counts
+        assert network["connected"] >= 200 and network["paired"] >= 1
+        assert network["connected"] > network["came"] > network["still_going"] > 0

@@ -100,17 +100,18 @@ def load(session: Session, *, champions: list[User], group_partner_id: int | Non
         confirmed = day - timedelta(days=rng.choice([2, 10, 40, 70, 120]))
         session.add(ActivityIntake(project_id=project.id, intake=intake.value, confirmed_on=confirmed))
         if intake == Intake.WAITING_LIST:
-            for n in range(3):  # connected since it filled up: on its waiting list
-                person = Participant(code=new_code(session), created_by_id=champions[n].id)
+            for k in range(3):  # connected since it filled up: on its waiting list
+                champion = champions[k % len(champions)]
+                person = Participant(code=new_code(session), created_by_id=champion.id)
                 session.add(person)
                 session.flush()
                 session.add(
                     Connection(
                         participant_id=person.id,
                         project_id=project.id,
-                        champion_id=champions[n % len(champions)].id,
-                        source_id=sources[n].id,
-                        connected_on=day - timedelta(days=n + 1),
+                        champion_id=champion.id,
+                        source_id=sources[k].id,
+                        connected_on=day - timedelta(days=k + 1),
                         how=HowConnected.TOLD.value,
                         waiting_list=True,
                     )

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
 from connections.models import Connection, Outcome, ReferralSource
@@ -297,3 +299,66 @@ def funnel(session: Session, scope: FunnelScope, *, small_number: int, exact: bo
     by_source = breakdown(equality.pop(SOURCE), sources)
     by_equality = {question.label: breakdown(equality[name], {}) for name, question in QUESTIONS.items()}
     return Funnel(scope, _labels(session, scope), total, by_source, by_equality, exact, small_number)
+
+
+# Track records on funding applications --------------------------------------------------------
+
+
+@dataclass
+class TrackRecord:
+    """What a collective sees of an applicant while it decides: always with small numbers hidden."""
+
+    activity: Row | None  # the project itself, among all the network's activities
+    partner: Row | None  # the applicant group, among all partners
+    wellbeing_n: int
+    wellbeing_change: Decimal | None  # mean change in metric SWEMWBS, shown only where n >= small_number
+    small_number: int
+
+    def display(self, row: Row | None, stage: str) -> str:
+        if row is None:
+            return "0"
+        if row.shows(stage):
+            return f"{row.counts[stage]:,}"
+        return f"fewer than {self.small_number}" if 0 < row.counts[stage] < self.small_number else "hidden"
+
+
+def _mean_changes(session: Session, project_ids: list[int]) -> dict[int, tuple[int, Decimal]]:
+    """Per project: people with both forms scored, and the sum of their exact metric changes."""
+    base, follow = aliased(WellbeingScore), aliased(WellbeingScore)
+    query = (
+        sa.select(col(base.project_id), func.count(), func.sum(col(follow.metric_score) - col(base.metric_score)))
+        .join(
+            follow,
+            sa.and_(
+                col(follow.participant_id) == base.participant_id,
+                col(follow.project_id) == base.project_id,
+                col(follow.kind) == ScoreKind.FOLLOW_UP.value,
+            ),
+        )
+        .where(
+            col(base.kind) == ScoreKind.BASELINE.value,
+            col(base.metric_score).is_not(None),
+            col(follow.metric_score).is_not(None),
+            col(base.project_id).in_(project_ids),
+        )
+        .group_by(base.project_id)
+    )
+    return {pid: (int(n), Decimal(total)) for pid, n, total in session.execute(query)}
+
+
+def track_records(session: Session, projects: list[tuple[int, int]], *, small_number: int) -> dict[int, TrackRecord]:
+    """For (project id, partner id) pairs: connected, came, still going and wellbeing change, hidden where
+    small, worked out against every activity's and every partner's figures (so none can be subtracted)."""
+    if not projects:
+        return {}
+    activities = {k: Row(str(k), v) for k, v in count(session, FunnelScope(), Connection.project_id).items()}
+    partners = {k: Row(str(k), v) for k, v in count(session, FunnelScope(), Project.partner_id).items()}
+    hide(list(activities.values()), small_number)
+    hide(list(partners.values()), small_number)
+    changes = _mean_changes(session, [pid for pid, _ in projects])
+    records = {}
+    for project_id, partner_id in projects:
+        n, total = changes.get(project_id, (0, Decimal(0)))
+        mean = (total / n).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if n >= small_number else None
+        records[project_id] = TrackRecord(activities.get(project_id), partners.get(partner_id), n, mean, small_number)
+    return records

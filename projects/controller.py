@@ -23,6 +23,7 @@ from partners.service import partner_choices
 from projects import service
 from projects.dependencies import FILTERS
 from projects.forms import ProjectInput
+from projects.guards import may_change_project
 from projects.models import (
     ACTION_LABELS,
     AGE_GROUP_LABELS,
@@ -148,7 +149,7 @@ class ProjectController(Controller):
             **form_choices(db_session, user),
         )
 
-    @post("/{project_id:int}/edit", name="projects:update", sync_to_thread=True)
+    @post("/{project_id:int}/edit", name="projects:update", guards=[may_change_project], sync_to_thread=True)
     def update(
         self,
         request: Request,
@@ -185,7 +186,7 @@ class ProjectController(Controller):
             request, request.app.route_reverse("projects:detail", project_id=project.id), "Your changes are saved."
         )
 
-    @post("/{project_id:int}/status", name="projects:status", sync_to_thread=True)
+    @post("/{project_id:int}/status", name="projects:status", guards=[may_change_project], sync_to_thread=True)
     def change_status(
         self,
         request: Request,

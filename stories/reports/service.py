@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, func, select
 
 from creative_minds.csvout import safe_writer
+from creative_minds.formatting import half_up
 from creative_minds.localities import Locality
 from projects.models import Project
 from stories.equality import NOT_ANSWERED, QUESTIONS
@@ -202,10 +203,10 @@ def paired_csv(evaluation: Evaluation) -> str:
                 pair.locality,
                 f"{pair.baseline_on:%Y-%m}",
                 pair.baseline_raw,
-                f"{pair.baseline_metric:.2f}",
+                half_up(pair.baseline_metric),
                 pair.follow_up_raw,
-                f"{pair.follow_up_metric:.2f}",
-                f"{pair.change:.2f}",
+                half_up(pair.follow_up_metric),
+                half_up(pair.change),
             ]
         )
     return out.getvalue()

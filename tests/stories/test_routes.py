@@ -172,7 +172,7 @@ class TestReportPages:
         login(client, people.reporter.email)
         page = client.get("/reports/evaluation", params={"project_id": people.project.id})
         assert "Paired change in metric SWEMWBS score, n = 5" in page.text
-        assert "+1.88" in page.text and "-0.63 to +4.40" in page.text and "+10.7% (n = 5)" in page.text
+        assert "+1.88" in page.text and "−0.63 to +4.40" in page.text and "+10.7% (n = 5)" in page.text
         assert "<svg" in page.text and "<title>Change in each person&#39;s wellbeing score</title>" in page.text
         rows = list(
             csv.reader(

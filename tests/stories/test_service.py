@@ -17,6 +17,7 @@ from stories.publishing.forms import StoryInput
 from stories.publishing.models import Consent, Story, StoryTheme
 from stories.reports import service as reports
 from stories.scores.models import WellbeingScore
+from stories.scores.service import AlreadyRecorded
 from tests.utils import make_user
 
 SEVEN_THREES = [3] * 7  # raw 21, metric 19.25
@@ -64,7 +65,7 @@ class TestScores:
     def test_second_baseline_for_the_same_project_is_refused(self, people):
         person = people.participant()
         people.score(person, "baseline", SEVEN_THREES)
-        with pytest.raises(Conflict):
+        with pytest.raises(AlreadyRecorded):
             people.score(person, "baseline", SEVEN_THREES)
 
     def test_item_out_of_range_is_refused(self, people):

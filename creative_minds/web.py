@@ -15,7 +15,10 @@ from creative_minds.formatting import (
     format_datetime,
     format_iso_datetime,
     format_p,
+    format_percent,
+    format_signed,
     format_time,
+    half_up,
     query_string,
 )
 from creative_minds.money import format_pence, format_pence_exact, pence_to_input
@@ -38,6 +41,9 @@ def make_environment() -> Environment:
         iso_datetime=format_iso_datetime,
         time=format_time,
         pvalue=format_p,
+        figure=half_up,
+        signed=format_signed,
+        percent=format_percent,
         as_choices=lambda items: [(item, item) for item in items],
         labels=lambda values, mapping: [mapping.get(value, value) for value in values],
     )

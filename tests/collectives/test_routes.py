@@ -8,7 +8,7 @@ import io
 import pytest
 from sqlmodel import func, select
 
-from collectives.funds.models import LedgerEntry
+from collectives.funds.models import Fund, LedgerEntry
 from collectives.membership.models import Constituency, Membership
 from collectives.voting.models import Ballot
 from creative_minds.accounts.models import Role
@@ -139,6 +139,22 @@ class TestResultsAndDecision:
         login(client, network.coordinator.email)
         assert post_form(client, f"/rounds/{network.round.id}/decision", {"rule": "dice"}).status_code == 422
         assert client.get("/rounds/999999").status_code == 404
+
+
+class TestFundForm:
+    def test_misplaced_commas_are_refused_not_read_as_another_number(self, client, network, db):
+        login(client, make_user(db).email)
+        before = db.exec(select(func.count()).select_from(Fund)).one()
+        form = {"name": "Trust fund", "total": "£1,2,3", "starts_on": "2026-04-01", "ends_on": "2027-03-31"}
+        response = post_form(client, "/funds/new", form)
+        assert response.status_code == 422
+        assert "Check the commas" in (field_error(response.text, "total") or "")
+        assert 'value="£1,2,3"' in response.text
+        assert db.exec(select(func.count()).select_from(Fund)).one() == before
+        response = post_form(client, "/funds/new", {**form, "total": "£1,234,567"})
+        assert response.status_code == 303
+        fund = db.exec(select(Fund).where(Fund.name == "Trust fund")).one()
+        assert fund.total_pence == 123_456_700
 
 
 class TestAccess:

@@ -71,6 +71,8 @@ class TestAddProject:
             ("total_cost", "-5", "total_cost_pence", "cannot be negative"),
             ("total_cost", "lots", "total_cost_pence", "numbers only"),
             ("match", "12.345", "match_pence", "numbers only"),
+            ("total_cost", "£1,2,3,4", "total_cost_pence", "Check the commas"),
+            ("match", "1,00", "match_pence", "Check the commas"),
             ("requested", "5000", "requested_pence", "cannot be more than the total cost"),
             ("postcode", "HD1 XYZ", "postcode", "not a full UK postcode"),
             ("title", "x" * 201, "title", "200 characters or fewer"),

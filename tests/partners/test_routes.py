@@ -86,6 +86,30 @@ class TestRegisterPage:
         assert response.status_code == 422
         assert partner_count(db) == 0
 
+    def test_peer_led_answers_for_another_kind_of_group_are_asked_about_not_dropped(self, client, db):
+        answers = {"has_constitution": "on", "bank_account_status": "applied"}
+        response = post_form(client, "/register", registration(db, **answers))
+        assert response.status_code == 422
+        for field in answers:
+            assert "only for peer-led groups" in (field_error(response.text, field) or ""), field
+        assert 'name="has_constitution" value="on" checked' in response.text
+        assert '<option value="applied" selected>' in response.text
+        assert partner_count(db) == 0
+        # Saying the group is peer-led keeps every answer.
+        response = post_form(client, "/register", registration(db, kind="peer_led_group", **answers))
+        assert response.status_code == 303
+        partner = db.exec(select(Partner)).one()
+        assert (partner.kind, partner.has_constitution, partner.bank_account_status) == (
+            "peer_led_group",
+            True,
+            "applied",
+        )
+
+    def test_peer_led_questions_are_marked_as_such(self, client, db):
+        page = client.get("/register")
+        assert 'data-shown-for="kind" data-shown-value="peer_led_group"' in page.text
+        assert "Peer-led groups only" in page.text
+
     def test_script_in_a_name_is_shown_as_text(self, client, db):
         response = post_form(client, "/register", registration(db, name="<script>alert('x')</script> Group"))
         page = client.get(response.headers["location"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlmodel import func, select
 
@@ -104,6 +106,21 @@ class TestRegisterPage:
             True,
             "applied",
         )
+
+    def test_the_error_summary_names_each_question(self, client, db):
+        response = post_form(client, "/register", {"bank_account_status": "none"})
+        assert response.status_code == 422
+        summary = re.search(r'<div class="error-summary".*?</ul>', response.text, re.S).group(0)
+        links = re.findall(r'<li><a href="#([\w-]+)">(.*?)</a></li>', summary)
+        assert ("full_name", "Your name: This is required.") in links
+        assert ("contact_email", "Contact email: This is required.") in links
+        assert ("postcode", "Postcode: This is required.") in links
+        assert ("locality_ids-1", "Localities you work in: Choose at least one.") in links
+        assert ("kind", "Kind of group: This is required.") in links
+        assert len({text for _, text in links}) == len(links)  # no two lines alike
+        # Every link leads to a field on the page.
+        for target, _ in links:
+            assert f'id="{target}"' in response.text, target
 
     def test_peer_led_questions_are_marked_as_such(self, client, db):
         page = client.get("/register")

@@ -168,6 +168,7 @@ class PartnerController(Controller):
             "partners/detail.html",
             partner=partner,
             projects=projects_of_partner(db_session, partner.id, user=user),
+            hosted=service.hosted_groups(db_session, partner, user=user),
             can_edit=service.can_edit(user, partner),
             is_coordinator=user.is_coordinator,
             is_member=user.role == Role.PARTNER and user.partner_id == partner.id,

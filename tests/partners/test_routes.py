@@ -173,6 +173,36 @@ class TestDetailAndEdit:
         assert response.status_code == 404
         assert "no partner number 4242" in response.text
 
+    def test_empty_numbers_and_website_are_not_shown_as_none(self, client, db):
+        partner = make_partner(db, charity_number="", company_number="", website="")
+        login(client, make_user(db, Role.CHAMPION).email)
+        page = client.get(f"/partners/{partner.id}")
+        assert ">None<" not in page.text
+        assert "<dd>Not a registered charity (none given)</dd>" in page.text
+        assert "<dd>Not a registered company (none given)</dd>" in page.text
+        assert "<dd>No website given</dd>" in page.text
+
+    def test_a_host_lists_the_peer_led_groups_it_hosts(self, client, db):
+        coordinator = make_user(db)
+        host = make_partner(db, coordinator, name="Lawrence Batley Theatre")
+        peer = dict(kind="peer_led_group", host_partner_id=host.id)
+        make_partner(db, coordinator, name="Sunday Sketchers", **peer)
+        make_partner(db, coordinator, name="Allotment Friends", **peer)
+        pending = make_partner(db, coordinator, name="New Poets", **peer)
+        pending.status = "awaiting_approval"
+        db.add(pending)
+        db.commit()
+        make_partner(db, coordinator, name="Unhosted Walkers", kind="peer_led_group")
+        login(client, make_user(db, Role.CHAMPION).email)
+        page = client.get(f"/partners/{host.id}")
+        section = page.text.split("Peer-led groups hosted here")[1].split("</ul>")[0]
+        assert re.findall(r">([^<]+)</a>", section) == ["Allotment Friends", "Sunday Sketchers"]
+        client.cookies.clear()
+        login(client, coordinator.email)
+        section = client.get(f"/partners/{host.id}").text.split("Peer-led groups hosted here")[1].split("</ul>")[0]
+        assert re.findall(r">([^<]+)</a>", section) == ["Allotment Friends", "New Poets", "Sunday Sketchers"]
+        assert "(awaiting approval)" in section
+
     def test_partner_user_edits_its_own_group(self, client, db):
         partner = make_partner(db)
         user = make_user(db, Role.PARTNER, partner_id=partner.id)

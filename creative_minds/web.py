@@ -21,6 +21,7 @@ from creative_minds.formatting import (
     query_string,
 )
 from creative_minds.money import format_pence, format_pence_exact, pence_to_input
+from creative_minds.once import new_token
 
 
 def make_environment() -> Environment:
@@ -43,7 +44,7 @@ def make_environment() -> Environment:
         labels=lambda values, mapping: [mapping.get(value, value) for value in values],
         name_questions=name_questions,
     )
-    env.globals.update(query_string=query_string)
+    env.globals.update(query_string=query_string, once_token=new_token)
     return env
 
 

@@ -22,7 +22,7 @@ from creative_minds.exceptions import Invalid
 from creative_minds.forms import form_values, validate
 from creative_minds.localities import list_localities
 from creative_minds.money import MoneyError, parse_pounds
-from creative_minds.views import form_with_errors, page, redirect_with_message
+from creative_minds.views import created, form_with_errors, page, redirect_with_message, sent_before
 
 
 def _ledger_context(db_session: Session) -> dict[str, Any]:
@@ -82,6 +82,8 @@ class FundsController(Controller):
     def create(
         self, request: Request, db_session: NamedDependency[Session], data: URLEncodedBody[dict[str, Any]]
     ) -> Template | Redirect:
+        if (again := sent_before(request, db_session, data, fallback="/funds")) is not None:
+            return again
         localities = list_localities(db_session)
         values, errors = form_values(data, money=("total_pence",))
         shares: dict[int, int] = {}
@@ -96,7 +98,7 @@ class FundsController(Controller):
             fund = funds.create_fund(db_session, validate(FundInput, values, errors), by=require_user(request))
         except Invalid as exc:
             return form_with_errors("collectives/fund_new.html", exc, values, localities=localities)
-        return redirect_with_message(request, "/funds", f"{fund.name} recorded and split between the localities.")
+        return created(request, db_session, data, "/funds", f"{fund.name} recorded and split between the localities.")
 
     @post("/ledger", name="funds:ledger_entry", sync_to_thread=True)
     def ledger_entry(

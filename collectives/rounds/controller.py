@@ -30,7 +30,7 @@ from creative_minds.accounts.models import Role, User
 from creative_minds.auth import coordinator_only, login_required, require_user
 from creative_minds.exceptions import Forbidden, Invalid, NotFound
 from creative_minds.forms import form_values, parse_id, validate
-from creative_minds.views import form_with_errors, page, redirect_with_message
+from creative_minds.views import created, form_with_errors, page, redirect_with_message, sent_before
 
 RULE_TITLES = {
     "greedy": "Most approvals first",
@@ -147,12 +147,14 @@ class RoundsController(Controller):
     def create(
         self, request: Request, db_session: NamedDependency[Session], data: URLEncodedBody[dict[str, Any]]
     ) -> Template | Redirect:
+        if (again := sent_before(request, db_session, data, fallback="/rounds")) is not None:
+            return again
         values, errors = form_values(data, checkboxes=("quorum_lived_experience",), money=("budget_pence",))
         try:
             round_ = rounds.create_round(db_session, validate(RoundInput, values, errors), by=require_user(request))
         except Invalid as exc:
             return form_with_errors("collectives/round_new.html", exc, values, **self._choices(db_session))
-        return redirect_with_message(request, f"/rounds/{round_.id}", f"{round_.name} is open for applications.")
+        return created(request, db_session, data, f"/rounds/{round_.id}", f"{round_.name} is open for applications.")
 
     @get("/{round_id:int}", name="rounds:detail", sync_to_thread=True)
     def detail(self, request: Request, db_session: NamedDependency[Session], round_id: FromPath[int]) -> Template:

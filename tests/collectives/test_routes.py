@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from sqlmodel import func, select
@@ -155,6 +156,14 @@ class TestFundForm:
         assert response.status_code == 303
         fund = db.exec(select(Fund).where(Fund.name == "Trust fund")).one()
         assert fund.total_pence == 123_456_700
+
+    def test_back_then_save_records_the_fund_once(self, client, network, db):
+        login(client, make_user(db).email)
+        token = re.search(r'name="form_once" value="([^"]+)"', client.get("/funds/new").text).group(1)
+        form = {"name": "Winter fund", "total": "5,000", "starts_on": "2026-04-01", "ends_on": "2027-03-31"}
+        for _ in range(2):
+            assert post_form(client, "/funds/new", {**form, "form_once": token}).status_code == 303
+        assert len(db.exec(select(Fund).where(Fund.name == "Winter fund")).all()) == 1
 
 
 class TestAccess:

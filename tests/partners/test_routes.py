@@ -122,6 +122,14 @@ class TestRegisterPage:
         for target, _ in links:
             assert f'id="{target}"' in response.text, target
 
+    def test_registering_twice_with_the_same_form_registers_one_group(self, client, db):
+        token = re.search(r'name="form_once" value="([^"]+)"', client.get("/register").text).group(1)
+        first = post_form(client, "/register", registration(db, form_once=token))
+        again = post_form(client, "/register", registration(db, form_once=token))
+        assert (first.status_code, again.status_code) == (303, 303)
+        assert again.headers["location"] == first.headers["location"]
+        assert partner_count(db) == 1
+
     def test_peer_led_questions_are_marked_as_such(self, client, db):
         page = client.get("/register")
         assert 'data-shown-for="kind" data-shown-value="peer_led_group"' in page.text

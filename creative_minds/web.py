@@ -22,6 +22,7 @@ from creative_minds.formatting import (
 )
 from creative_minds.money import format_pence, format_pence_exact, pence_to_input
 from creative_minds.once import new_token
+from projects import wording
 
 
 def make_environment() -> Environment:
@@ -44,6 +45,7 @@ def make_environment() -> Environment:
         labels=lambda values, mapping: [mapping.get(value, value) for value in values],
         name_questions=name_questions,
     )
+    env.filters.update(activity_when=wording.when, activity_cost=wording.cost, activity_access=wording.access)
     env.globals.update(query_string=query_string, once_token=new_token)
     return env
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import astuple
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
+from litestar.params import FromPath, URLEncodedBody
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from markupsafe import Markup
@@ -28,6 +28,7 @@ from creative_minds.forms import form_values, parse_id, validate
 from creative_minds.localities import list_localities
 from creative_minds.views import created, form_with_errors, page, redirect_with_message, render, sent_before, stale_form
 from partners import service
+from partners.dependencies import FILTERS
 from partners.forms import PartnerDetails, PartnerInput, Registration
 from partners.models import AGREEMENT_LABELS, BANK_LABELS, KIND_LABELS, STATUS_LABELS, Partner
 
@@ -99,21 +100,13 @@ class PartnerController(Controller):
     path = "/partners"
     guards = [login_required]
 
-    @get("/", name="partners:list")
+    @get("/", name="partners:list", dependencies=FILTERS)
     async def list_partners(
         self,
         request: HTMXRequest,
         db_session: NamedDependency[Session],
-        q: FromQuery[str] = "",
-        kind: FromQuery[str] = "",
-        locality: FromQuery[str] = "",
-        status: FromQuery[str] = "",
-        agreement: FromQuery[str] = "",
-        page_number: Annotated[int, QueryParameter(name="page", ge=1)] = 1,
+        filters: NamedDependency[service.PartnerFilters],
     ) -> Response:
-        filters = service.PartnerFilters(
-            q=q[:100], kind=kind, locality=locality, status=status, agreement=agreement, page=page_number
-        )
         user = current_user(request)
         params = {k: v for k, v in vars(filters).items() if k != "page"}
         coordinator = bool(user and user.is_coordinator)

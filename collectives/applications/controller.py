@@ -92,7 +92,7 @@ class ApplicationsController(Controller):
         user = require_user(request)
         round_ = self._round_to_apply_to(db_session, round_id, user)
         projects = self._projects(db_session, user, round_)
-        values, errors = form_values(data, money=("amount_pence", "match_pence"))
+        values, errors = form_values(data, ApplicationInput)
         try:
             applications.apply(db_session, round_, validate(ApplicationInput, values, errors), by=user)
         except Invalid as exc:
@@ -158,7 +158,7 @@ class ApplicationsController(Controller):
         application = applications.get_application(db_session, application_id)
         if application.round_id != round_id:
             raise Invalid("This application belongs to another round.")
-        values, errors = form_values(data, lists=("reasons",))
+        values, errors = form_values(data, EligibilityInput)
         values["eligible"] = values.get("decision") == "eligible"
         if values.get("decision") not in ("eligible", "ineligible"):
             errors["decision"] = "Choose eligible or not eligible."

@@ -85,7 +85,7 @@ class FundsController(Controller):
         if (again := sent_before(request, db_session, data, fallback="/funds")) is not None:
             return again
         localities = list_localities(db_session)
-        values, errors = form_values(data, money=("total_pence",))
+        values, errors = form_values(data, FundInput)
         shares: dict[int, int] = {}
         for loc in localities:
             raw = values.get(f"share_{loc.id}", "")
@@ -109,7 +109,7 @@ class FundsController(Controller):
             raise Invalid(
                 "Choose what happened: a payment, or a commitment going up or down.", errors={"kind": "Choose one."}
             )
-        values, errors = form_values(data, money=("amount_pence",))
+        values, errors = form_values(data, LedgerInput)
         user = require_user(request)
         try:
             entry_data = validate(LedgerInput, values, errors)

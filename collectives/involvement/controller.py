@@ -102,7 +102,7 @@ class InvolvementController(Controller):
         if (again := sent_before(request, db_session, data, fallback="/collectives/involvement")) is not None:
             return again
         viewer = require_user(request)
-        values, errors = form_values(data, money=("amount_pence",))
+        values, errors = form_values(data, ExpenseInput)
         try:
             claim = involvement.claim_expense(db_session, user_id, validate(ExpenseInput, values, errors), by=viewer)
         except Invalid as exc:
@@ -172,7 +172,7 @@ class InvolvementController(Controller):
     ) -> Template | Redirect:
         if (again := sent_before(request, db_session, data, fallback="/collectives/meetings")) is not None:
             return again
-        values, errors = form_values(data, lists=("attendee_ids",), money=("payment_pence",))
+        values, errors = form_values(data, MeetingInput)
         try:
             meeting = involvement.record_meeting(
                 db_session, validate(MeetingInput, values, errors), by=require_user(request)

@@ -149,7 +149,7 @@ class RoundsController(Controller):
     ) -> Template | Redirect:
         if (again := sent_before(request, db_session, data, fallback="/rounds")) is not None:
             return again
-        values, errors = form_values(data, checkboxes=("quorum_lived_experience",), money=("budget_pence",))
+        values, errors = form_values(data, RoundInput)
         try:
             round_ = rounds.create_round(db_session, validate(RoundInput, values, errors), by=require_user(request))
         except Invalid as exc:

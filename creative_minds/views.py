@@ -27,13 +27,20 @@ def render(request: Request, template: str, context: dict[str, Any]) -> str:
     return engine.get_template(template).render(**context, request=request)
 
 
-def form_with_errors(template: str, exc: Invalid, values: dict[str, Any], **context: Any) -> Template:
+def form_with_errors(
+    template: str,
+    exc: Invalid,
+    values: dict[str, Any],
+    *,
+    status_code: int = HTTP_422_UNPROCESSABLE_ENTITY,
+    **context: Any,
+) -> Template:
     """Show the form again, keeping what was typed, with a message beside each problem (422).
     Nothing the request changed is saved (see transactions.py), whatever status an htmx caller uses."""
     return mark_failed(
         page(
             template,
-            status_code=HTTP_422_UNPROCESSABLE_ENTITY,
+            status_code=status_code,
             errors=exc.errors or {"__all__": exc.message},
             error_message=exc.message,
             values=values,

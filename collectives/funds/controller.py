@@ -18,7 +18,7 @@ from collectives.funds.forms import FundInput, LedgerInput
 from collectives.funds.models import ENTRY_LABELS, LedgerEntry
 from collectives.rounds.models import Round
 from creative_minds.auth import coordinator_only, require_user
-from creative_minds.exceptions import Invalid
+from creative_minds.exceptions import Conflict, Invalid
 from creative_minds.forms import form_values, validate
 from creative_minds.localities import list_localities
 from creative_minds.money import MoneyError, parse_pounds
@@ -105,13 +105,14 @@ class FundsController(Controller):
         self, request: Request, db_session: NamedDependency[Session], data: URLEncodedBody[dict[str, Any]]
     ) -> Template | Redirect:
         kind = str(data.get("kind") or "")
-        if kind not in ("payment", "increase", "decrease"):
-            raise Invalid(
-                "Choose what happened: a payment, or a commitment going up or down.", errors={"kind": "Choose one."}
-            )
         values, errors = form_values(data, LedgerInput)
         user = require_user(request)
         try:
+            if kind not in ("payment", "increase", "decrease"):  # in place, keeping the amount and note typed
+                raise Invalid(
+                    "Choose what happened: a payment, or a commitment going up or down.",
+                    errors={"kind": "Choose what happened.", **errors},
+                )
             entry_data = validate(LedgerInput, values, errors)
             if kind == "payment":
                 ledger.record_payment(
@@ -125,4 +126,10 @@ class FundsController(Controller):
         except Invalid as exc:
             context = _ledger_context(db_session)
             return form_with_errors("collectives/ledger.html", exc, {**values, "kind": kind}, **context)
+        except Conflict as exc:  # refused by the money rules: the same form, what was typed kept, 409
+            refused = Invalid(exc.message, errors={"amount_pence": exc.message})
+            context = _ledger_context(db_session)
+            return form_with_errors(
+                "collectives/ledger.html", refused, {**values, "kind": kind}, status_code=409, **context
+            )
         return redirect_with_message(request, "/funds#entries", "Ledger entry recorded.")

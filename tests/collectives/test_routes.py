@@ -309,5 +309,12 @@ class TestLedgerPages:
             {"kind": "increase", "application_id": str(youth.id), "amount": "20000", "note": "More"},
         )
         assert overspend.status_code == 409 and "more than the locality&#39;s share" in overspend.text
+        assert "more than the locality&#39;s share" in (field_error(overspend.text, "amount") or "")
+        assert 'value="20000"' in overspend.text and 'value="More"' in overspend.text
+        no_kind = post_form(
+            client, "/funds/ledger", {"application_id": str(youth.id), "amount": "300", "note": "Second half"}
+        )
+        assert no_kind.status_code == 422 and "Go to the home page" not in no_kind.text
+        assert 'value="300"' in no_kind.text and 'value="Second half"' in no_kind.text
         page = client.get("/funds")
         assert "First half" in page.text and "£1,000" in page.text

@@ -217,6 +217,41 @@ class TestApplyingAndFollowing:
         page = client.get("/applications")
         assert "Makers Club" in page.text and "Open for applications" in page.text and "day 1 of waiting" in page.text
 
+    def test_the_apply_form_is_filled_in_from_the_project(self, client, network, db):
+        from tests.utils import make_project
+
+        partner = make_partner(db, network.coordinator, name="Marsden Makers")
+        owner = make_user(db, Role.PARTNER, partner_id=partner.id)
+        makers = make_project(
+            db,
+            partner,
+            owner,
+            title="Makers Club",
+            total_cost_pence=450_000,
+            match_pence=150_000,
+            requested_pence=300_000,
+        )
+        login(client, owner.email)
+        page = client.get(f"/rounds/{network.round.id}/apply")  # one project: chosen and filled in at once
+        assert f'<option value="{makers.id}" data-amount="3000" data-match="1500" selected>' in page.text
+        assert (
+            'id="amount" name="amount" type="text" inputmode="decimal" class="width-10"\n    value="3000"' in page.text
+        )
+        assert 'value="1500"' in page.text and "(costs £4,500)" in page.text
+        poetry = make_project(
+            db, partner, owner, title="Poetry Hour", total_cost_pence=80_050, match_pence=20_050, requested_pence=60_000
+        )
+        page = client.get(f"/rounds/{network.round.id}/apply")  # two: links that start from either, no script
+        assert f'?project_id={poetry.id}">Poetry Hour</a>' in page.text and 'value="3000"' not in page.text
+        page = client.get(f"/rounds/{network.round.id}/apply", params={"project_id": str(poetry.id)})
+        assert 'value="600"' in page.text and 'value="200.50"' in page.text
+        assert f'<option value="{poetry.id}" data-amount="600" data-match="200.50" selected>' in page.text
+        # Someone else's project number fills in nothing.
+        network.apply("cafe", 400_000)
+        other = make_project(db, network.partners["cafe"], network.owners["cafe"], title="Not Ours")
+        page = client.get(f"/rounds/{network.round.id}/apply", params={"project_id": str(other.id)})
+        assert "Not Ours" not in page.text and 'value="600"' not in page.text
+
     @pytest.mark.parametrize(
         ("change", "field", "message"),
         [

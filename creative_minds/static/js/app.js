@@ -23,3 +23,28 @@ document.addEventListener("change", function (event) {
   if (event.target.id && document.querySelector('[data-shown-for="' + event.target.id + '"]')) showApplicableQuestions();
 });
 document.addEventListener("DOMContentLoaded", showApplicableQuestions);
+
+// Choosing a project on the apply form fills in its amount and match funding (data-amount, data-match on
+// each option), unless they were typed by hand. Without JavaScript, the links above the form do the same.
+document.addEventListener("change", function (event) {
+  var select = event.target.closest("[data-fill-figures]");
+  if (!select) return;
+  var option = select.options[select.selectedIndex];
+  [["amount", "data-amount"], ["match", "data-match"]].forEach(function (pair) {
+    var input = document.getElementById(pair[0]);
+    if (!input || !option || !option.hasAttribute(pair[1])) return;
+    if (input.value === "" || input.getAttribute("data-filled") === input.value) {
+      input.value = option.getAttribute(pair[1]);
+      input.setAttribute("data-filled", input.value);
+    }
+  });
+});
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("[data-fill-figures]").forEach(function (select) {
+    var option = select.options[select.selectedIndex];
+    [["amount", "data-amount"], ["match", "data-match"]].forEach(function (pair) {
+      var input = document.getElementById(pair[0]);
+      if (input && option && option.getAttribute(pair[1]) === input.value) input.setAttribute("data-filled", input.value);
+    });
+  });
+});

@@ -27,7 +27,7 @@ class Inbox:
         self.received: list[email.message.Message] = []
         self.lock = threading.Lock()
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd calls this by name
         with self.lock:
             self.received.append(email.message_from_bytes(envelope.content))
         return "250 Message accepted for delivery"

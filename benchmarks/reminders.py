@@ -59,14 +59,15 @@ def _spread_partner_dates(session: Session, rng: random.Random) -> None:
         )
 
 
-def _participants(session: Session, rng: random.Random) -> None:
+def _participants(session: Session, rng: random.Random, how_many: int) -> None:
     projects = session.execute(select(Project.id)).scalars().all()
     reporter = session.execute(select(User.id).where(User.role == Role.REPORTER)).scalars().first()
     start = session.execute(select(Participant.id).order_by(Participant.id.desc())).scalars().first() or 0
     now, stamp = today(), utcnow()
-    for base in range(0, PARTICIPANTS, 5_000):
+    for base in range(0, how_many, 5_000):
         people = [
-            {"code": f"B{start + base + i:09d}", "created_by_id": reporter, "created_at": stamp} for i in range(5_000)
+            {"code": f"B{start + base + i:09d}", "created_by_id": reporter, "created_at": stamp}
+            for i in range(min(5_000, how_many - base))
         ]
         session.execute(insert(Participant), people)
         ids = (
@@ -100,6 +101,8 @@ class Sink:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--postgres", help="a PostgreSQL URL; a fresh schema is made and dropped")
+    parser.add_argument("--participants", type=int, default=PARTICIPANTS)
+    parser.add_argument("--profile", action="store_true", help="profile the first scan (cProfile, top 25)")
     args = parser.parse_args()
     import_models()
     rng = random.Random(13)
@@ -120,12 +123,23 @@ def main() -> None:
             with session_scope(engine) as session:
                 load_demo(session, partners=PARTNERS, projects=2_000)
                 _spread_partner_dates(session, rng)
-                _participants(session, rng)
+                _participants(session, rng, args.participants)
             print(f"built the network in {time.perf_counter() - built:.1f} s ({engine.dialect.name})")
             for label in ("first scan (writes every obligation)", "second scan, same day (nothing new)"):
                 began = time.perf_counter()
+                profiler = None
+                if args.profile and label.startswith("first"):
+                    import cProfile
+
+                    profiler = cProfile.Profile()
+                    profiler.enable()
                 with session_scope(engine) as session:
                     result = remind(session, digest=False)
+                if profiler is not None:
+                    import pstats
+
+                    profiler.disable()
+                    pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
                 print(
                     f"{label}: {time.perf_counter() - began:.2f} s — added {result.added}, closed {result.closed}, "
                     f"messages queued {result.reminders}"

@@ -68,6 +68,7 @@ class ObligationsController(Controller):
             form = validate(CloseInput, values, errors)
             service.close(db_session, obligation, waive=form.waive, reason=form.reason, by=require_user(request))
         except Invalid as exc:
+            exc.errors = {f"{key}-{obligation_id}": message for key, message in exc.errors.items()}
             context = _list_context(db_session, request, _filters("all", ""))
             context.pop("values"), context.pop("errors")
             return form_with_errors("obligations/list.html", exc, {**values, "obligation_id": obligation_id}, **context)

@@ -29,7 +29,7 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any
 
-from sqlalchemy import Engine, and_, or_, text, update
+from sqlalchemy import Connection, Engine, and_, or_, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -51,20 +51,20 @@ FOOTER = "\n\n--\nCreative Minds network manager\nChoose what you receive: " + A
 
 def insert_ignoring_repeats(session: Session, model: type[Any], rows: list[dict[str, Any]], key: str = "key") -> int:
     """INSERT the rows, skipping any whose unique `key` is already there (also one being added at the
-    same moment by another transaction). Returns how many were new."""
+    same moment by another transaction). Returns how many were new.
+
+    One statement compiled once and run over all the rows (SQLAlchemy batches them into multi-row
+    INSERTs); RETURNING gives back only the rows really inserted."""
     if not rows:
         return 0
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = model.__table__
+    statement = insert(table).on_conflict_do_nothing(index_elements=[key]).returning(table.c[key])
+    connection = session.connection()
     added = 0
-    for start in range(0, len(rows), 500):
-        statement = (
-            insert(model)
-            .values(rows[start : start + 500])
-            .on_conflict_do_nothing(index_elements=[key])
-            .returning(getattr(model, key))
-        )
-        added += len(session.execute(statement).all())  # only the rows really inserted come back
+    for start in range(0, len(rows), 1000):
+        added += len(connection.execute(statement, rows[start : start + 1000]).all())
     return added
 
 
@@ -217,19 +217,18 @@ def claim(engine: Engine, worker: str, *, limit: int, now: datetime | None = Non
         )
 
 
-def _finish(engine: Engine, message: OutboxMessage, worker: str, **values: Any) -> None:
-    """Record what happened to a claimed message, only if this worker still holds it."""
-    with Session(engine) as session:
-        session.execute(
-            update(OutboxMessage)
-            .where(
-                col(OutboxMessage.id) == message.id,
-                OutboxMessage.claimed_by == worker,
-                OutboxMessage.state == MessageState.SENDING,
-            )
-            .values(claimed_until=None, **values)
+def _finish(connection: Connection, message: OutboxMessage, worker: str, **values: Any) -> None:
+    """Record what happened to a claimed message (committed at once), only if this worker still holds it."""
+    connection.execute(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id) == message.id,
+            OutboxMessage.claimed_by == worker,
+            OutboxMessage.state == MessageState.SENDING,
         )
-        session.commit()
+        .values(claimed_until=None, **values)
+    )
+    connection.commit()
 
 
 def message_id(key: str, settings: Settings) -> str:
@@ -302,6 +301,7 @@ def send_due(
     if not messages:
         return report
     smtp: smtplib.SMTP | None = None
+    connection = engine.connect()
     try:
         for message in messages:
             try:
@@ -314,12 +314,12 @@ def send_due(
                     smtp = None
                 error = f"{type(exc).__name__}: {exc}"[:500]
                 if message.attempts >= settings.mail_max_attempts:
-                    _finish(engine, message, worker, state=MessageState.FAILED.value, last_error=error)
+                    _finish(connection, message, worker, state=MessageState.FAILED.value, last_error=error)
                     report.failed += 1
                 else:
                     wait = backoff(message.attempts)
                     _finish(
-                        engine,
+                        connection,
                         message,
                         worker,
                         state=MessageState.PENDING.value,
@@ -328,11 +328,12 @@ def send_due(
                     )
                     report.retrying += 1
                 continue
-            _finish(engine, message, worker, state=MessageState.SENT.value, sent_at=utcnow(), last_error="")
+            _finish(connection, message, worker, state=MessageState.SENT.value, sent_at=utcnow(), last_error="")
             report.sent += 1
             if after_each is not None:
                 after_each(message)
     finally:
+        connection.close()
         if smtp is not None:
             _quit(smtp)
     return report

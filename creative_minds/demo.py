@@ -415,4 +415,8 @@ def load_demo(session: Session, *, partners: int = 130, projects: int = 1100, se
 
     reporter = session.exec(select(User).where(User.email == "reporter@example.org")).one()
     load_stories(session, reporter=reporter, coordinator=coordinator, rng=rng)
+
+    from obligations.demo import load as load_obligations
+
+    load_obligations(session, coordinator=coordinator)
     return logins

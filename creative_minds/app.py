@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     from collectives.involvement.controller import InvolvementController
     from collectives.membership.controller import CollectivesController, JoinController
     from collectives.rounds.controller import RoundsController
+    from connections.controller import ConnectionsController
     from creative_minds.accounts.controller import AccountController, LoginController
     from creative_minds.audit.controller import AuditController
     from creative_minds.home import HomeController
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             InvolvementController,
             ObligationsController,
             NotificationsController,
+            ConnectionsController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
         plugins=[

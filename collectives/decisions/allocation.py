@@ -138,6 +138,12 @@ class _Election:
     def ids(self, projects) -> list[int]:
         return [int(p.name) for p in projects]
 
+    def quick(self) -> _EqualShares:
+        """The quick exact MES for this round (built once; it keeps its last few outcomes)."""
+        if not hasattr(self, "_quick"):
+            self._quick = _EqualShares(self)
+        return self._quick
+
     def supported(self) -> list[Project]:
         return [self.projects[cid] for cid, n in self.approvals.items() if n > 0]
 
@@ -254,6 +260,14 @@ class _EqualShares:
         self.tie = {cid: (self.costs[cid], -election.approvals[cid], election.lots[cid]) for cid in self.supporters}
         # What each supporter pays when none of them runs short: the cost split equally.
         self.equal_price = {cid: mpq(self.costs[cid], len(v)) for cid, v in self.supporters.items()}
+        self.limit: Any = None
+        self._kept: OrderedDict[Fraction, tuple[list[int], list]] = OrderedDict()  # the last few whole outcomes
+
+    def outcome(self, share: Fraction) -> tuple[list[int], list]:
+        """The projects chosen at `share` and what each voter had left (kept from a recent run)."""
+        if share not in self._kept:
+            self.run(share)
+        return self._kept[share]
 
     def run(self, share: Fraction, *, stop_above: int | None = None, track: bool = False) -> tuple[list[int], bool]:
         """The projects chosen, in order, with every voter holding `share`; and whether their cost
@@ -301,14 +315,15 @@ class _EqualShares:
                 q_a, q_b = zero, price
                 paying = sup
             else:
-                held = [i for i in sup if budgets[i]]  # (those with nothing left pay nothing)
-                if sum(map(budgets.__getitem__, held), zero) < cost:  # its supporters cannot pay for it
+                if sum(map(budgets.__getitem__, sup), zero) < cost:  # its supporters cannot pay for it
                     if track:
                         keep_while(
                             -sum(map(slopes.__getitem__, sup), zero), cost - sum(map(offsets.__getitem__, sup), zero)
                         )
                     continue
-                held.sort(key=budgets.__getitem__)
+                held = sorted(
+                    (i for i in sup if budgets[i]), key=budgets.__getitem__
+                )  # (those with nothing pay nothing)
                 if track:
                     capped = [i for i in sup if not budgets[i]]
                 left = mpq(cost)  # what the supporters not yet counted as short must pay between them
@@ -351,6 +366,9 @@ class _EqualShares:
                     slopes[i] = slopes[i] - q_a
                     offsets[i] = offsets[i] - q_b
         self.limit = limit
+        self._kept[share] = (chosen, budgets)
+        while len(self._kept) > 3:
+            self._kept.popitem(last=False)
         return chosen, False
 
 
@@ -358,14 +376,18 @@ def _mes_add1(election: _Election) -> tuple[object, Fraction, int, list]:
     """MES with the Add1 completion, exactly as pabutools' own loop: the share rises £1 per voter at
     a time until the outcome overspends (then the step before is taken) or nothing more fits."""
     base = Fraction(election.budget, election.profile.num_ballots())
-    fast = _EqualShares(election)
+    fast = election.quick()
     available = [(cid, cost) for cid, cost in fast.costs.items() if cid in fast.supporters]
 
     overspent = False
 
     def stops(steps: int, track: bool) -> bool:
         nonlocal overspent
-        chosen, overspent = fast.run(base + steps * ADD1_STEP_PENCE, stop_above=election.budget, track=track)
+        share = base + steps * ADD1_STEP_PENCE
+        if share in fast._kept and not track:
+            chosen, overspent = fast._kept[share][0], False
+        else:
+            chosen, overspent = fast.run(share, stop_above=election.budget, track=track)
         if overspent:
             return True
         left = election.budget - sum(fast.costs[c] for c in chosen)
@@ -376,10 +398,11 @@ def _mes_add1(election: _Election) -> tuple[object, Fraction, int, list]:
     chosen_steps = steps - 1 if overspent else steps  # (an outcome over budget: pabutools keeps the step before)
     share = base + chosen_steps * ADD1_STEP_PENCE
     outcome = election.mes_at(share)
-    if election.ids(outcome) != fast.run(share)[0]:  # pragma: no cover - must never happen; pabutools decides
+    chosen, budgets = fast.outcome(share)
+    if election.ids(outcome) != chosen:  # pragma: no cover - must never happen; pabutools decides
         log.error("Equal shares worked out here differs from pabutools at %s; using pabutools at every step", share)
         return _mes_add1_by_pabutools(election)
-    return outcome, share, chosen_steps, fast.budgets
+    return outcome, share, chosen_steps, budgets
 
 
 def _first_stop(base: Fraction, stops, limit) -> int:
@@ -402,7 +425,7 @@ def _first_stop(base: Fraction, stops, limit) -> int:
             following = max(following, skip)
             misses = 0 if following > steps + 1 else misses + 1
         steps = following
-        track = misses < 3 or steps % 16 == 0
+        track = misses < 3 or steps % 64 == 0
 
 
 def _mes_add1_by_pabutools(election: _Election) -> tuple[object, Fraction, int, list]:
@@ -426,12 +449,12 @@ def _mes_add1_by_pabutools(election: _Election) -> tuple[object, Fraction, int, 
 def _pure_mes(election: _Election, share: Fraction) -> tuple[object, list]:
     """Pure MES at the equal share, by pabutools, with what each voter had left at the end."""
     outcome = election.mes_at(share)
-    fast = _EqualShares(election)
-    if election.ids(outcome) != fast.run(share)[0]:  # pragma: no cover - must never happen; pabutools decides
+    chosen, budgets = election.quick().outcome(share)
+    if election.ids(outcome) != chosen:  # pragma: no cover - must never happen; pabutools decides
         log.error("Equal shares worked out here differs from pabutools at %s; using pabutools' own record", share)
         outcome = election.mes_at(share, analytics=True)
         return outcome, _final_budgets(outcome.details)
-    return outcome, fast.budgets
+    return outcome, budgets
 
 
 def _final_budgets(details) -> list:

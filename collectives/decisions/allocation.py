@@ -260,6 +260,10 @@ class _EqualShares:
         self.tie = {cid: (self.costs[cid], -election.approvals[cid], election.lots[cid]) for cid in self.supporters}
         # What each supporter pays when none of them runs short: the cost split equally.
         self.equal_price = {cid: mpq(self.costs[cid], len(v)) for cid, v in self.supporters.items()}
+        self.equal_afford = {cid: mpq(1, len(v)) for cid, v in self.supporters.items()}
+        # Every project queued at the start, lowest possible affordability first (each run copies it).
+        self.start = [(self.equal_afford[cid], self.tie[cid], cid) for cid in self.supporters]
+        heapq.heapify(self.start)
         self.limit: Any = None
         self._kept: OrderedDict[Fraction, tuple[list[int], list]] = OrderedDict()  # the last few whole outcomes
 
@@ -298,8 +302,8 @@ class _EqualShares:
                 if limit is None or root < limit:
                     limit = root
 
-        heap = [(mpq(1, len(v)), self.tie[cid], cid) for cid, v in supporters.items()]
-        heapq.heapify(heap)
+        heap = list(self.start)
+        equal_afford = self.equal_afford
         chosen: list[int] = []
         spent = 0
         while heap:
@@ -311,7 +315,7 @@ class _EqualShares:
             price = equal_price[cid]
             capped: list[int] = []
             if min(map(budgets.__getitem__, sup)) >= price:
-                afford = mpq(1, len(sup))  # every supporter can pay an equal share
+                afford = equal_afford[cid]  # every supporter can pay an equal share
                 q_a, q_b = zero, price
                 paying = sup
             else:

@@ -141,7 +141,7 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/collectives/involvement/members/{user_id:int}/expenses"): C | {"member"},
     ("POST", "/collectives/involvement/members/{user_id:int}/payment-choice"): C | {"member"},
     ("GET", "/collectives/involvement/years"): C,
-    ("GET", "/collectives/involvement/years/{year:int}/totals.csv"): C,
+    ("POST", "/collectives/involvement/years/{year:int}/totals.csv"): C,
     ("GET", "/collectives/meetings"): C,
     ("POST", "/collectives/meetings"): C,
     ("GET", "/applications"): PARTNERS,

@@ -7,7 +7,6 @@ from dataclasses import astuple
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-import msgspec
 from litestar import Controller, MediaType, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
@@ -16,16 +15,15 @@ from litestar.response import Template
 from markupsafe import Markup
 from sqlmodel import Session
 
-from activities import geojson
+from activities import feeds
 from activities.geocode import Place, locate
-from activities.ical import FeedRow, fast_calendar, ics_columns
+from activities.ical import fast_calendar
 from activities.mapview import ASSETS_CSS, ASSETS_JS, map_shell, marker_data
 from activities.search import (
     LIST_PAGE_SIZE,
     RADII_MILES,
     TIMES_OF_DAY,
     ActivityFilters,
-    feed_rows,
     find_activities,
     get_activity,
     search,
@@ -190,36 +188,39 @@ class ActivitiesController(Controller):
 
     @get("/calendar.ics", name="activities:ics_search", sync_to_thread=True)
     def ics_search(self, request: Request, db_session: NamedDependency[Session]) -> Response:
-        base = _base_url(request)
+        cache, base = request.app.state.page_cache, _base_url(request)
         body = _feed(
             request,
             db_session,
             "ics",
-            lambda filters, near: fast_calendar(
-                [FeedRow._make(row[:-1]) for row in feed_rows(db_session, filters, near, ics_columns())],
-                name="Creative Minds activities",
-                base_url=base,
+            lambda filters, near, key: feeds.calendar_feed(
+                db_session, filters, near, name="Creative Minds activities", base_url=base, cache=cache, key=key
             ),
         )
         return _calendar_response(body, "activities.ics")
 
     @get("/map.geojson", name="activities:geojson", sync_to_thread=True)
     def geojson(self, request: Request, db_session: NamedDependency[Session]) -> Response:
-        base = _base_url(request)
-
-        def build(filters: ActivityFilters, near: Place | None) -> bytes:
-            rows = feed_rows(db_session, filters, near, geojson.columns())
-            return msgspec.json.encode(geojson.collection_from_rows(rows, base_url=base))
-
-        body = _feed(request, db_session, "geojson", build)
+        cache, base = request.app.state.page_cache, _base_url(request)
+        body = _feed(
+            request,
+            db_session,
+            "geojson",
+            lambda filters, near, key: feeds.geojson_feed(
+                db_session, filters, near, base_url=base, cache=cache, key=key
+            ),
+        )
         return Response(body, media_type="application/geo+json", headers={"Access-Control-Allow-Origin": "*"})
 
 
 def _feed(
-    request: Request, db_session: Session, kind: str, build: Callable[[ActivityFilters, Place | None], bytes]
+    request: Request,
+    db_session: Session,
+    kind: str,
+    build: Callable[[ActivityFilters, Place | None, tuple | None], bytes],
 ) -> bytes:
-    """A feed of the finder's search, kept until the data changes: a postcode that cannot be used is a
-    422, not a silent 'anywhere'."""
+    """A feed of the finder's search, kept until the data changes (and each activity's piece of it,
+    under the key given to `build`): a postcode that cannot be used is a 422, not a silent 'anywhere'."""
     settings: Settings = request.app.state.settings
     filters = ActivityFilters.from_query(request.query_params)
     near, error = _place(settings, filters)
@@ -228,7 +229,8 @@ def _feed(
     token = data_version(db_session)
     where = (near.latitude, near.longitude) if near else None
     key = (kind, token, astuple(filters), where, _base_url(request), today()) if token else None
-    return request.app.state.page_cache.get_or_make(key, lambda: build(filters, near))
+    pieces = (kind + " piece", token, _base_url(request), today()) if token else None
+    return request.app.state.page_cache.get_or_make(key, lambda: build(filters, near, pieces))
 
 
 def _calendar_response(body: bytes, filename: str) -> Response:

@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     from creative_minds.accounts.controller import AccountController, LoginController
     from creative_minds.audit.controller import AuditController
     from creative_minds.home import HomeController
+    from obligations.controller import NotificationsController, ObligationsController
     from partners.api import PartnerApiController
     from partners.controller import PartnerController, RegistrationController
     from projects.api import ProjectApiController
@@ -122,6 +123,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             FundsController,
             AuditController,
             InvolvementController,
+            ObligationsController,
+            NotificationsController,
             ConnectionsController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],

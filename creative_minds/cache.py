@@ -26,6 +26,7 @@ from sqlmodel import Field, SQLModel
 CHANGED = "cm_shared_data_changed"
 TOKEN_STATE_KEY = "cm_data_token"  # read with a signed-in request's session (creative_minds/auth.py)
 _MISSING = object()
+MISSING = _MISSING  # what get_many gives for a value not kept
 _T = TypeVar("_T")
 
 
@@ -164,6 +165,38 @@ class PageCache:
             with self._lock:
                 self._pending.pop(key, None)
             pending.release()
+
+    def get_many(self, keys: list[tuple]) -> list[Any]:
+        """The kept values for many keys at once (a marker object, `MISSING`, for each one not kept)."""
+        if self.max_bytes <= 0:
+            return [_MISSING] * len(keys)
+        with self._lock:
+            items = self._items
+            found = []
+            for key in keys:
+                item = items.get(key)
+                if item is None:
+                    found.append(_MISSING)
+                else:
+                    items.move_to_end(key)
+                    found.append(item[0])
+            return found
+
+    def put_many(self, pairs: list[tuple[tuple, Any]]) -> None:
+        """Keep many small values at once (the least recently used are dropped to make room)."""
+        if self.max_bytes <= 0:
+            return
+        with self._lock:
+            for key, value in pairs:
+                size = _size_of(value) + 64  # (the key and the entry itself)
+                old = self._items.pop(key, None)
+                if old is not None:
+                    self._size -= old[1]
+                self._items[key] = (value, size)
+                self._size += size
+            while self._size > self.max_bytes and self._items:
+                _, (_, dropped) = self._items.popitem(last=False)
+                self._size -= dropped
 
     def peek(self, key: tuple) -> Any:
         """The kept value, or a marker object when there is none."""

@@ -91,12 +91,20 @@ OptionalId = Annotated[int | None, BeforeValidator(blank_to_none), Field(gt=0, l
 
 def raise_field(field: str, message: str) -> None:
     """From a model validator: raise an error that belongs to one field."""
+    raise_fields({field: message})
+
+
+def raise_fields(messages: Mapping[str, str]) -> None:
+    """From a model validator: raise one error for each field named, all shown at once (nothing if none)."""
+    if not messages:
+        return
     raise ValidationError.from_exception_data(
         "Form",
         [
             InitErrorDetails(
                 type=PydanticCustomError("value_error", "{message}", {"message": message}), loc=(field,), input=None
             )
+            for field, message in messages.items()
         ],
     )
 

@@ -14,6 +14,7 @@ from creative_minds.forms import parse_id
 from partners import service
 from partners.dependencies import FILTERS
 from partners.forms import PartnerDetails, PartnerInput, PartnerList, PartnerOut
+from partners.guards import may_change_partner
 
 
 class PartnerApiController(Controller):
@@ -45,7 +46,7 @@ class PartnerApiController(Controller):
         partner = service.create_partner(db_session, data, by=require_user(request))
         return PartnerOut.of(service.get_partner(db_session, partner.id))
 
-    @put("/{partner_id:int}", name="api:partners:update", sync_to_thread=True)
+    @put("/{partner_id:int}", name="api:partners:update", guards=[may_change_partner], sync_to_thread=True)
     def update_partner(
         self,
         request: Request,

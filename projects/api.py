@@ -9,11 +9,13 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody
 from sqlmodel import Session
 
-from creative_minds.auth import login_required, require_user
+from creative_minds.accounts.models import Role
+from creative_minds.auth import login_required, require_user, roles_required
 from creative_minds.forms import parse_id
 from projects import service
 from projects.dependencies import FILTERS
 from projects.forms import ProjectInput, ProjectList, ProjectOut, StatusChange
+from projects.guards import may_change_project
 
 
 class ProjectApiController(Controller):
@@ -37,7 +39,7 @@ class ProjectApiController(Controller):
     ) -> ProjectOut:
         return ProjectOut.of(service.get_visible_project(db_session, project_id, require_user(request)))
 
-    @post("/", name="api:projects:create", sync_to_thread=True)
+    @post("/", name="api:projects:create", guards=[roles_required(Role.PARTNER)], sync_to_thread=True)
     def create_project(
         self, request: Request, db_session: NamedDependency[Session], data: JSONBody[ProjectInput]
     ) -> ProjectOut:
@@ -45,7 +47,7 @@ class ProjectApiController(Controller):
         project = service.create_project(db_session, data, by=require_user(request))
         return ProjectOut.of(service.get_project(db_session, project.id))
 
-    @put("/{project_id:int}", name="api:projects:update", sync_to_thread=True)
+    @put("/{project_id:int}", name="api:projects:update", guards=[may_change_project], sync_to_thread=True)
     def update_project(
         self,
         request: Request,
@@ -64,7 +66,13 @@ class ProjectApiController(Controller):
         service.update_project(db_session, project, data, by=user, expected_version=parse_id(if_match))
         return ProjectOut.of(service.get_project(db_session, project.id))
 
-    @post("/{project_id:int}/status", name="api:projects:status", sync_to_thread=True, status_code=200)
+    @post(
+        "/{project_id:int}/status",
+        name="api:projects:status",
+        guards=[may_change_project],
+        sync_to_thread=True,
+        status_code=200,
+    )
     def change_status(
         self,
         request: Request,

@@ -18,11 +18,12 @@ from creative_minds.db import StaleEdit
 from creative_minds.exceptions import Forbidden, Invalid
 from creative_minds.forms import form_values, parse_id, validate
 from creative_minds.localities import list_localities
-from creative_minds.views import form_with_errors, page, redirect_with_message, stale_form
+from creative_minds.views import created, form_with_errors, page, redirect_with_message, sent_before, stale_form
 from partners.service import partner_choices
 from projects import service
 from projects.dependencies import FILTERS
 from projects.forms import ProjectInput
+from projects.guards import may_change_project
 from projects.models import (
     ACTION_LABELS,
     AGE_GROUP_LABELS,
@@ -111,13 +112,17 @@ class ProjectController(Controller):
         user = require_user(request)
         if not (user.is_coordinator or user.role == Role.PARTNER):
             raise Forbidden("Only partner groups and coordinators can add projects.")
+        if (again := sent_before(request, db_session, data, fallback="/projects")) is not None:
+            return again
         values, errors = parse_project_form(data, user)
         try:
             project = service.create_project(db_session, validate(ProjectInput, values, errors), by=user)
         except Invalid as exc:
             return form_with_errors("projects/new.html", exc, values, **form_choices(db_session, user))
-        return redirect_with_message(
+        return created(
             request,
+            db_session,
+            data,
             request.app.route_reverse("projects:detail", project_id=project.id),
             f"“{project.title}” is saved as a draft. Submit it when you are ready to ask for funding.",
         )
@@ -148,7 +153,7 @@ class ProjectController(Controller):
             **form_choices(db_session, user),
         )
 
-    @post("/{project_id:int}/edit", name="projects:update", sync_to_thread=True)
+    @post("/{project_id:int}/edit", name="projects:update", guards=[may_change_project], sync_to_thread=True)
     def update(
         self,
         request: Request,
@@ -185,7 +190,7 @@ class ProjectController(Controller):
             request, request.app.route_reverse("projects:detail", project_id=project.id), "Your changes are saved."
         )
 
-    @post("/{project_id:int}/status", name="projects:status", sync_to_thread=True)
+    @post("/{project_id:int}/status", name="projects:status", guards=[may_change_project], sync_to_thread=True)
     def change_status(
         self,
         request: Request,

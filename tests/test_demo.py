@@ -42,3 +42,24 @@ def test_demo_network(db, client):
         client.cookies.clear()
         login(client, demo_login.email, DEMO_PASSWORD)
     assert "Your projects" in client.get("/").text
+
+
+def test_demo_has_dates_in_every_state(db, client):
+    from obligations.models import Obligation, OutboxMessage
+
+    load_demo(db)
+    db.commit()
+    obligations = list(db.exec(select(Obligation)))
+    states = Counter(o.state_label for o in obligations)
+    assert {"Due", "Overdue", "Done", "Waived"} <= set(states)
+    kinds = {o.kind for o in obligations}
+    assert {"insurance", "safeguarding", "agreement", "report", "follow_up", "applications_close"} <= kinds
+    # The approved demo group sees its overdue safeguarding review first, and its insurance due in 10 days.
+    client.cookies.clear()
+    login(client, "group@example.org", DEMO_PASSWORD)
+    home = client.get("/").text
+    needs = home[home.index("Needs you now") :]
+    assert "safeguarding policy review" in needs and "overdue by 5 days" in needs
+    assert "due in 10 days" in needs
+    # With no SMTP server set, the reminders wait in the outbox.
+    assert db.exec(select(func.count()).select_from(OutboxMessage)).one() > 0

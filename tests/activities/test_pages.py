@@ -48,6 +48,25 @@ class TestFindPage:
         assert page.status_code == 200
         assert "We could not use that postcode" in page.text and "is not a UK postcode" in page.text
 
+    def test_a_postcode_sector_is_searched_from_its_district_and_says_so(self, client, activities):
+        # "HD1 2" was read as the district HD12 and found nothing; "S70 1" was "not a UK postcode".
+        for typed in ("HD1 2", "hd12", "HD1 2A"):
+            page = client.get("/activities", params={"postcode": typed, "radius": "10"})
+            assert "We could not use that postcode" not in page.text, typed
+            assert "within 10 miles of HD1 (district centre: sector HD1 2 is searched from its district)" in page.text
+            order = re.findall(r'<h3><a href="/activities/\d+">([^<]+)</a>', page.text)
+            assert order[0] == "Huddersfield Walking Football", typed
+        page = client.get("/activities", params={"postcode": "S70 1", "radius": "1"})
+        assert "within 1 mile of S70 (district centre: sector S70 1 is searched from its district)" in page.text
+
+    def test_a_postcode_that_cannot_be_placed_is_not_searched_near(self, client, activities):
+        for typed in ("ZE9 9ZZ", "ZE9 1", "BANANA"):
+            page = client.get("/activities", params={"postcode": typed, "radius": "1"})
+            assert "We could not use that postcode" in page.text, typed
+            assert "Nothing below is sorted by distance" in page.text
+            assert "within 1 mile" not in page.text and "miles away" not in page.text
+            assert "<strong>5</strong> activities." in page.text
+
     def test_tile_layer_is_a_setting(self, settings, activities):
 
         from litestar.testing import TestClient
@@ -158,6 +177,23 @@ class TestCalendar:
         light = [FeedRow._make(row[:-1]) for row in feed_rows(db, ActivityFilters(), None, ics_columns())]
         assert fast_calendar(light, name="x", base_url="y") == calendar_for(rows, name="x", base_url="y")
         assert len(Calendar.from_ical(fast_calendar(rows, name="x", base_url="y")).walk("VEVENT")) == 4
+        # The feed written from each activity's own event, kept or not, gives the same bytes again.
+        from activities.feeds import calendar_feed
+        from creative_minds.cache import PageCache
+
+        cache = PageCache(1_000_000)
+        for filters in (ActivityFilters(locality="kirklees"), ActivityFilters()):  # the second reuses kept events
+            expected = calendar_for(
+                [f.project for f in find_activities(db, filters)], name="x", base_url="https://cm.example"
+            )
+            assert calendar_feed(db, filters, None, name="x", base_url="https://cm.example") == expected
+            kept = calendar_feed(db, filters, None, name="x", base_url="https://cm.example", cache=cache, key=("t",))
+            assert kept == expected
+        from creative_minds.cache import MISSING
+
+        # One piece kept per activity (an empty one for the activity with no time yet).
+        kept_pieces = cache.get_many([("t", p.id) for p in rows])
+        assert MISSING not in kept_pieces and kept_pieces.count(b"") == 1 and len(rows) == 5
 
     def test_recurrence_rules(self, db, activities):
         project = activities["Halifax Choir"]
@@ -178,13 +214,18 @@ class TestGeoJson:
         assert data["features"][0]["geometry"] == {"type": "Point", "coordinates": [-1.872, 53.721]}
         assert "Ordnance Survey" in data["attribution"]
 
-    def test_the_feed_read_straight_from_the_database_matches_the_row_objects(self, db, activities):
+    def test_the_feed_read_straight_from_the_database_matches_the_row_objects(self, db, activities, monkeypatch):
         """The quick GeoJSON path (one query, categories included) gives the same document as the row objects."""
-        from activities import geojson
+        import msgspec
+
+        from activities import feeds, geojson
+        from activities.feeds import geojson_feed
         from activities.geocode import locate
         from activities.search import ActivityFilters, feed_rows, find_activities, with_categories
+        from creative_minds.cache import PageCache
         from projects.models import ProjectCategory
 
+        cache = PageCache(1_000_000)
         knit = activities["Holmfirth Knit and Natter"]
         knit.category_links.append(ProjectCategory(category="arts_crafts"))  # two categories, sorted
         db.add(knit)
@@ -199,6 +240,13 @@ class TestGeoJson:
             )
             rows = feed_rows(db, filters, near, geojson.columns())
             assert geojson.collection_from_rows(rows, base_url="https://cm.example") == expected
+            # Written from each activity's own feature (kept from the searches before, or not): the same bytes.
+            whole = msgspec.json.encode(expected)
+            assert geojson_feed(db, filters, near, base_url="https://cm.example") == whole
+            assert geojson_feed(db, filters, near, base_url="https://cm.example", cache=cache, key=("t",)) == whole
+            with monkeypatch.context() as patch:  # more to write than one IN list holds: every match read at once
+                patch.setattr(feeds, "_BATCH", 1)
+                assert geojson_feed(db, filters, near, base_url="https://cm.example") == whole
         assert expected["features"][0]["properties"]["categories"] == ["arts_crafts", "knitting_sewing"]
 
     def test_bad_postcode_is_422(self, client, activities):

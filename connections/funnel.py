@@ -10,7 +10,9 @@ but coordinators:
    shown cell of that column is hidden too, so no hidden count is a subtraction away.
 4. Across levels: an activity's, partner's or locality's figures are shown only where they are shown
    in every table it is a row of (its partner's, its locality's and the network's activities; the
-   network's partners or localities), so a total minus the rest never gives a hidden count.
+   network's partners or localities), so a total minus the rest never gives a hidden count; and a
+   breakdown cell (a source, an equality answer) is hidden where the same cell one level up (the
+   partner, the locality, the network) minus it would be fewer than 5 people.
 A row whose "connected" is hidden is hidden whole.
 """
 
@@ -262,6 +264,23 @@ def _sibling_tables(session: Session, scope: FunnelScope) -> list[tuple[dict[Any
     return []
 
 
+def _parent_scopes(session: Session, scope: FunnelScope) -> list[FunnelScope]:
+    """The scopes a reader can also ask for that hold this one: its partner, its locality, the network."""
+    dates = {"date_from": scope.date_from, "date_to": scope.date_to}
+    if scope.project_id:
+        project = session.get(Project, scope.project_id)
+        if project is None:
+            return []
+        return [
+            FunnelScope(partner_id=project.partner_id, **dates),
+            FunnelScope(locality_id=project.locality_id, **dates),
+            FunnelScope(**dates),
+        ]
+    if scope.partner_id or scope.locality_id:
+        return [FunnelScope(**dates)]
+    return []
+
+
 def _labels(session: Session, scope: FunnelScope) -> str:
     if scope.project_id:
         project = session.get(Project, scope.project_id)
@@ -287,8 +306,18 @@ def funnel(session: Session, scope: FunnelScope, *, small_number: int, exact: bo
         if own_key in rows:
             total.hidden |= rows[own_key].hidden
 
-    def breakdown(counts: dict[Any, dict[str, int]], names: dict[Any, str]) -> list[Row]:
-        rows = [Row(names.get(key, str(key)), value) for key, value in counts.items()]
+    # Rule 4 for breakdowns: a cell is hidden where the same cell one level up, minus it, is small
+    # (the network's "Female" minus Kirklees' "Female" must not give a hidden count).
+    parents = [] if exact else [by_person(session, parent)[1] for parent in _parent_scopes(session, scope)]
+
+    def breakdown(name: str, counts: dict[Any, dict[str, int]], names: dict[Any, str]) -> list[Row]:
+        rows = []
+        for key, value in counts.items():
+            row = Row(names.get(key, str(key)), value)
+            for parent in parents:
+                above = parent[name].get(key, value)
+                row.hidden.update(s for s in STAGES if 0 < above[s] - value[s] < small_number)
+            rows.append(row)
         rows.sort(key=lambda r: r.label)
         hide(rows, small_number)
         for row in rows:  # a stage hidden in the total is hidden in every row of its breakdowns
@@ -296,8 +325,8 @@ def funnel(session: Session, scope: FunnelScope, *, small_number: int, exact: bo
         return rows
 
     sources = {s.id: s.name for s in session.exec(select(ReferralSource))}
-    by_source = breakdown(equality.pop(SOURCE), sources)
-    by_equality = {question.label: breakdown(equality[name], {}) for name, question in QUESTIONS.items()}
+    by_source = breakdown(SOURCE, equality[SOURCE], sources)
+    by_equality = {question.label: breakdown(name, equality[name], {}) for name, question in QUESTIONS.items()}
     return Funnel(scope, _labels(session, scope), total, by_source, by_equality, exact, small_number)
 
 

@@ -16,7 +16,7 @@ from creative_minds.auth import coordinator_only, require_user, roles_required
 from creative_minds.exceptions import Forbidden, Invalid
 from creative_minds.forms import form_values, parse_id, validate
 from creative_minds.localities import list_localities
-from creative_minds.views import form_with_errors, page, redirect_with_message
+from creative_minds.views import created, form_with_errors, page, redirect_with_message, sent_before
 from projects.models import Project, ProjectStatus
 from stories.equality import QUESTIONS
 from stories.participants import service as participants
@@ -90,6 +90,8 @@ class ParticipantsController(Controller):
     def create(
         self, request: Request, db_session: NamedDependency[Session], data: URLEncodedBody[dict[str, Any]]
     ) -> Template | Redirect:
+        if (again := sent_before(request, db_session, data, fallback="/participants")) is not None:
+            return again
         values, errors = form_values(data, lists=("project_ids",))
         try:
             participant = participants.create_participant(
@@ -99,8 +101,10 @@ class ParticipantsController(Controller):
             return form_with_errors(
                 "stories/participant_form.html", exc, values, participant=None, **_participant_form_context(db_session)
             )
-        return redirect_with_message(
+        return created(
             request,
+            db_session,
+            data,
             f"/participants/{participant.id}",
             f"Participant {participant.code} added. Give them this code; no name is kept.",
         )
@@ -279,6 +283,8 @@ class ParticipantsController(Controller):
         participant_id: FromPath[int],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
+        if (again := sent_before(request, db_session, data, fallback="/participants")) is not None:
+            return again
         user = require_user(request)
         participant = participants.get_participant(db_session, participant_id, by=user)
         values, errors = form_values(data, checkboxes=("replace",))
@@ -303,6 +309,7 @@ class ParticipantsController(Controller):
             return form_with_errors(
                 "stories/score_form.html", exc, values, participant=participant, **self._score_context(participant)
             )
+<<<<<<< HEAD
         return redirect_with_message(request, f"/participants/{participant.id}", _saved_message(score))
 
     @get("/{participant_id:int}/scores/{score_id:int}/edit", name="participants:score_edit", sync_to_thread=True)
@@ -357,6 +364,13 @@ class ParticipantsController(Controller):
                 **self._score_context(participant, score=score),
             )
         return redirect_with_message(request, f"/participants/{participant.id}", "Corrected. " + _saved_message(score))
+=======
+        if score.is_scored:
+            message = f"Saved: raw score {score.raw_score}, metric score {score.metric_score}."
+        else:
+            message = "Saved, but not scored: only forms with all seven answers are scored."
+        return created(request, db_session, data, f"/participants/{participant.id}", message)
+>>>>>>> ux
 
     @get("/{participant_id:int}/stories/new", name="participants:story_new", sync_to_thread=True)
     def story_form(
@@ -383,6 +397,8 @@ class ParticipantsController(Controller):
         participant_id: FromPath[int],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
+        if (again := sent_before(request, db_session, data, fallback="/participants")) is not None:
+            return again
         user = require_user(request)
         participant = participants.get_participant(db_session, participant_id, by=user)
         values, errors = form_values(data, lists=("themes",))
@@ -392,6 +408,10 @@ class ParticipantsController(Controller):
             return form_with_errors(
                 "stories/story_form.html", exc, values, participant=participant, **self._story_context(participant)
             )
-        return redirect_with_message(
-            request, f"/stories/{story.id}", "Story saved. A coordinator reviews it before anything is public."
+        return created(
+            request,
+            db_session,
+            data,
+            f"/stories/{story.id}",
+            "Story saved. A coordinator reviews it before anything is public.",
         )

@@ -96,7 +96,8 @@ def load(session: Session, *, coordinator: User, password_hash: str, rng: random
         eligible = applications.applications_in(session, round_.id, statuses=[ApplicationStatus.ELIGIBLE])
         demand = sum(a.amount_pence for a in eligible)
         if demand * 4 < round_.budget_pence * 5:  # when everything fits there is no choice to make: ask for more
-            round_.budget_pence = max(max(a.amount_pence for a in eligible), demand * 3 // 5 // 10_000 * 10_000)
+            largest = max(a.amount_pence for a in eligible)
+            round_.budget_pence = max(largest, demand * 3 // 5 // 10_000 * 10_000)
             session.add(round_)
         voters = members[:5] if stage == Phase.VOTING else members
         for member, liked in zip(voters, _ballots(eligible, len(voters), round_.budget_pence)):

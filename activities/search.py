@@ -14,6 +14,7 @@ from activities.geocode import Place
 from creative_minds.db import MAX_ID
 from creative_minds.geo import haversine_km
 from creative_minds.localities import Locality
+from creative_minds.pagination import clamp_page, page_count
 from partners.models import Partner
 from projects.models import (
     AgeGroup,
@@ -312,8 +313,8 @@ def search(
         within.sort(key=lambda item: item[:3])
         markers = [Marker(row[0], row[1], row[2], row[3], miles) for miles, _key, _id, row in within]
     size = page_size or max(1, len(markers))
-    pages = max(1, -(-len(markers) // size))
-    page_number = min(max(1, page_number), pages)
+    pages = page_count(len(markers), size)
+    page_number = clamp_page(page_number, len(markers), size)
     first = (page_number - 1) * size
     if near is None and page_size:  # the same filters and order, one page of full rows
         query = _query(filters, ids).order_by(Project.sort_title, Project.id).offset(first).limit(size)

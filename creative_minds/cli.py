@@ -126,12 +126,15 @@ def _print_logins(logins, password: str) -> None:
 
 @main.command("purge-sessions")
 def purge_sessions() -> None:
-    """Delete expired sign-in sessions and rate-limit counters (run it daily, e.g. from cron)."""
-    from creative_minds.db import make_engine
+    """Delete expired sign-in sessions, rate-limit counters and old form tokens (run it daily, e.g. from cron)."""
+    from creative_minds import once
+    from creative_minds.db import make_engine, session_scope
     from creative_minds.store import purge_expired
 
     engine = make_engine(Settings.from_env())
     click.echo(f"Deleted {purge_expired(engine)} expired entries.")
+    with session_scope(engine) as session:
+        click.echo(f"Deleted {once.purge(session)} one-time form tokens older than two days.")
     engine.dispose()
 
 

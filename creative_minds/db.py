@@ -78,7 +78,8 @@ def import_models() -> None:
     import creative_minds.audit.models
     import creative_minds.cache
     import creative_minds.keys
-    import creative_minds.localities  # noqa: F401
+    import creative_minds.localities
+    import creative_minds.once  # noqa: F401
     import obligations.models  # noqa: F401
     import partners.models  # noqa: F401
     import projects.models  # noqa: F401

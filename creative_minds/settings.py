@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     # Wellbeing evaluation
     meaningful_change_points: Decimal = Field(Decimal("3"), gt=0, validation_alias=_env("CM_MEANINGFUL_CHANGE"))
     small_number_threshold: int = Field(5, ge=1, validation_alias=_env("CM_SMALL_NUMBER_THRESHOLD"))
+    # A follow-up pairs with its baseline only when filled in this many weeks after it (inclusive);
+    # forms outside the window are kept, listed on the report, and left out of the pairs.
+    follow_up_min_weeks: int = Field(8, ge=0, validation_alias=_env("CM_FOLLOW_UP_MIN_WEEKS"))
+    follow_up_max_weeks: int = Field(26, ge=1, validation_alias=_env("CM_FOLLOW_UP_MAX_WEEKS"))
     # E-mail (obligations/outbox.py). No SMTP host: messages wait in the outbox, which coordinators see.
     smtp_host: str | None = Field(None, validation_alias=_env("CM_SMTP_HOST"))
     smtp_port: int = Field(25, ge=1, le=65535, validation_alias=_env("CM_SMTP_PORT"))

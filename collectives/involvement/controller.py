@@ -20,7 +20,7 @@ from creative_minds.exceptions import Forbidden, Invalid
 from creative_minds.forms import form_values, parse_id, validate
 from creative_minds.localities import list_localities
 from creative_minds.money import format_pence_exact
-from creative_minds.views import form_with_errors, page, redirect_with_message
+from creative_minds.views import created, form_with_errors, page, redirect_with_message, sent_before
 
 
 def _record_context(db_session: Session, user_id: int, viewer: User) -> dict[str, Any]:
@@ -99,16 +99,20 @@ class InvolvementController(Controller):
         user_id: FromPath[int],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
+        if (again := sent_before(request, db_session, data, fallback="/collectives/involvement")) is not None:
+            return again
         viewer = require_user(request)
-        values, errors = form_values(data, money=("amount_pence",))
+        values, errors = form_values(data, ExpenseInput)
         try:
             claim = involvement.claim_expense(db_session, user_id, validate(ExpenseInput, values, errors), by=viewer)
         except Invalid as exc:
             context = _record_context(db_session, user_id, viewer)
             context.update(errors=exc.errors, error_message=exc.message, values=values)
             return page("collectives/involvement.html", status_code=422, **context)
-        return redirect_with_message(
+        return created(
             request,
+            db_session,
+            data,
             self._back(viewer, user_id, "#expenses"),
             f"Expense of {format_pence_exact(claim.amount_pence)} recorded.",
         )
@@ -166,7 +170,9 @@ class InvolvementController(Controller):
     def record_meeting(
         self, request: Request, db_session: NamedDependency[Session], data: URLEncodedBody[dict[str, Any]]
     ) -> Template | Redirect:
-        values, errors = form_values(data, lists=("attendee_ids",), money=("payment_pence",))
+        if (again := sent_before(request, db_session, data, fallback="/collectives/meetings")) is not None:
+            return again
+        values, errors = form_values(data, MeetingInput)
         try:
             meeting = involvement.record_meeting(
                 db_session, validate(MeetingInput, values, errors), by=require_user(request)
@@ -175,8 +181,10 @@ class InvolvementController(Controller):
             context = _meetings_context(db_session, parse_id(str(values.get("locality_id") or "")))
             return form_with_errors("collectives/meetings.html", exc, values, **context)
         count = len(meeting.attendances)
-        return redirect_with_message(
+        return created(
             request,
+            db_session,
+            data,
             f"/collectives/meetings?locality_id={meeting.locality_id}",
             f"Meeting recorded with {count} member{'' if count == 1 else 's'} attending.",
         )

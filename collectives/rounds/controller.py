@@ -28,9 +28,9 @@ from collectives.rounds.models import PHASE_LABELS, RULE_LABELS, TIE_RULE_LABELS
 from collectives.voting import service as voting
 from creative_minds.accounts.models import Role, User
 from creative_minds.auth import coordinator_only, login_required, require_user
-from creative_minds.exceptions import Forbidden, Invalid, NotFound
+from creative_minds.exceptions import Conflict, Forbidden, Invalid, NotFound
 from creative_minds.forms import form_values, parse_id, validate
-from creative_minds.views import form_with_errors, page, redirect_with_message
+from creative_minds.views import created, form_with_errors, page, redirect_with_message, sent_before
 
 RULE_TITLES = {
     "greedy": "Most approvals first",
@@ -147,12 +147,14 @@ class RoundsController(Controller):
     def create(
         self, request: Request, db_session: NamedDependency[Session], data: URLEncodedBody[dict[str, Any]]
     ) -> Template | Redirect:
-        values, errors = form_values(data, checkboxes=("quorum_lived_experience",), money=("budget_pence",))
+        if (again := sent_before(request, db_session, data, fallback="/rounds")) is not None:
+            return again
+        values, errors = form_values(data, RoundInput)
         try:
             round_ = rounds.create_round(db_session, validate(RoundInput, values, errors), by=require_user(request))
         except Invalid as exc:
             return form_with_errors("collectives/round_new.html", exc, values, **self._choices(db_session))
-        return redirect_with_message(request, f"/rounds/{round_.id}", f"{round_.name} is open for applications.")
+        return created(request, db_session, data, f"/rounds/{round_.id}", f"{round_.name} is open for applications.")
 
     @get("/{round_id:int}", name="rounds:detail", sync_to_thread=True)
     def detail(self, request: Request, db_session: NamedDependency[Session], round_id: FromPath[int]) -> Template:
@@ -278,12 +280,17 @@ class RoundsController(Controller):
 
     @get("/{round_id:int}/decision", name="rounds:decision", sync_to_thread=True)
     def decision(self, request: Request, db_session: NamedDependency[Session], round_id: FromPath[int]) -> Template:
+        return page("collectives/decision.html", **self._decision_context(request, db_session, round_id))
+
+    @staticmethod
+    def _decision_context(request: Request, db_session: Session, round_id: int) -> dict[str, Any]:
         user = require_user(request)
         round_, _ = visible_round(db_session, round_id, user, "deliberate")
         record = decisions.require_decision(db_session, round_.id)
         sealed = json.loads(record.record_json)
-        return page(
-            "collectives/decision.html",
+        return dict(
+            values={},
+            errors={},
             round=round_,
             decision=record,
             record=sealed,
@@ -306,22 +313,39 @@ class RoundsController(Controller):
         db_session: NamedDependency[Session],
         round_id: FromPath[int],
         data: URLEncodedBody[dict[str, Any]],
-    ) -> Redirect:
+    ) -> Template | Redirect:
         raw_action, raw_application = str(data.get("action") or ""), str(data.get("application_id") or "")
+        reason = str(data.get("reason") or "")
         application_id = parse_id(raw_application)
-        if raw_action not in set(AmendmentAction) or application_id is None:
-            raise Invalid("Choose an application and whether to fund it or not.", errors={"action": "Choose one."})
-        amendments.amend(
-            db_session,
-            round_id,
-            application_id,
-            AmendmentAction(raw_action),
-            str(data.get("reason") or ""),
-            by=require_user(request),
-        )
+        try:
+            missing = {}
+            if application_id is None:
+                missing["application_id"] = "Choose the application to amend."
+            if raw_action not in set(AmendmentAction):
+                missing["action"] = "Choose whether to fund it or not."
+            if missing:
+                raise Invalid("Choose an application and whether to fund it or not.", errors=missing)
+            assert application_id is not None
+            amendments.amend(
+                db_session, round_id, application_id, AmendmentAction(raw_action), reason, by=require_user(request)
+            )
+        except Conflict as exc:
+            return self._amendment_again(
+                request, db_session, round_id, data, Invalid(exc.message, errors={"action": exc.message})
+            )
+        except Invalid as exc:  # the record again, the amendment form open with what was typed and each message
+            return self._amendment_again(request, db_session, round_id, data, exc)
         return redirect_with_message(
             request, f"/rounds/{round_id}/decision#amendments", "Amendment recorded beside the decision."
         )
+
+    def _amendment_again(
+        self, request: Request, db_session: Session, round_id: int, data: dict[str, Any], exc: Invalid
+    ) -> Template:
+        values = {key: str(data.get(key) or "") for key in ("application_id", "action", "reason")}
+        context = self._decision_context(request, db_session, round_id)
+        del context["values"], context["errors"]
+        return form_with_errors("collectives/decision.html", exc, values, **context)
 
     @post("/{round_id:int}/publish", name="rounds:publish", guards=[coordinator_only], sync_to_thread=True)
     def publish(self, request: Request, db_session: NamedDependency[Session], round_id: FromPath[int]) -> Redirect:

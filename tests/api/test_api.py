@@ -46,6 +46,19 @@ class TestReading:
         schema = client.get("/schema/openapi.json").json()
         assert "/api/partners" in schema["paths"] and "/api/projects/{project_id}/status" in schema["paths"]
 
+    def test_list_filters_are_documented_and_read_as_the_pages_read_them(self, client, db, world):
+        schema = client.get("/schema/openapi.json").json()
+        documented = {
+            p: {q["name"] for q in schema["paths"][p]["get"]["parameters"]} for p in ("/api/partners", "/api/projects")
+        }
+        assert documented["/api/partners"] >= {"q", "kind", "locality", "status", "agreement", "page"}
+        assert documented["/api/projects"] >= {"q", "locality", "category", "status", "partner_id", "page"}
+        login(client, world["owner"].email)
+        # A word search longer than the pages keep is cut the same way: the first 100 characters.
+        long_words = "own" + " " * 97 + "nothing-like-this"
+        assert client.get("/api/partners", params={"q": long_words}).json()["total"] == 1
+        assert client.get("/api/partners", params={"page": 0}).status_code == 400
+
 
 class TestWriting:
     def test_coordinator_creates_a_partner(self, client, db, world):

@@ -309,8 +309,7 @@ class ParticipantsController(Controller):
             return form_with_errors(
                 "stories/score_form.html", exc, values, participant=participant, **self._score_context(participant)
             )
-<<<<<<< HEAD
-        return redirect_with_message(request, f"/participants/{participant.id}", _saved_message(score))
+        return created(request, db_session, data, f"/participants/{participant.id}", _saved_message(score))
 
     @get("/{participant_id:int}/scores/{score_id:int}/edit", name="participants:score_edit", sync_to_thread=True)
     def score_edit_form(
@@ -364,13 +363,6 @@ class ParticipantsController(Controller):
                 **self._score_context(participant, score=score),
             )
         return redirect_with_message(request, f"/participants/{participant.id}", "Corrected. " + _saved_message(score))
-=======
-        if score.is_scored:
-            message = f"Saved: raw score {score.raw_score}, metric score {score.metric_score}."
-        else:
-            message = "Saved, but not scored: only forms with all seven answers are scored."
-        return created(request, db_session, data, f"/participants/{participant.id}", message)
->>>>>>> ux
 
     @get("/{participant_id:int}/stories/new", name="participants:story_new", sync_to_thread=True)
     def story_form(

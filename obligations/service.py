@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select as sa_select
-from sqlalchemy import update
+from sqlalchemy import text, update
 from sqlmodel import Session, col, func, select
 
 from collectives.applications.models import Application, ApplicationStatus, IneligibleReason
@@ -48,6 +48,7 @@ GRANT_MONTHS = 12
 REPORT_AT_MONTHS = (6, 12)
 SOON_DAYS = 14  # "due in 14 days" reminders
 VOTE_CLOSING_DAYS = 2
+SCAN_LOCK = 0x0C4D_0013  # the advisory lock the daily scan holds on PostgreSQL
 REMINDED_KINDS = {
     ObligationKind.INSURANCE,
     ObligationKind.SAFEGUARDING,
@@ -343,6 +344,10 @@ def remind(session: Session, *, on: date | None = None, digest: bool | None = No
     """The daily scan: obligations in step, reminders and vote-closing messages queued, and on
     Mondays (or when asked) the weekly digests made."""
     on = on or today()
+    if session.get_bind().dialect.name == "postgresql":
+        # Scans started at the same moment on several instances take turns (the lock ends with the
+        # transaction); the unique keys alone would keep them right, this spares the waiting on each row.
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCAN_LOCK})
     result = sync(session)
     session.flush()
     result.reminders = queue(session, reminder_mails(session, on))

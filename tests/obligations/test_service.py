@@ -380,8 +380,8 @@ class TestSeveralInstances:
         from sqlmodel import Session, func
 
         on = today()
+        coordinator = make_user(db)
         for n in range(6):
-            coordinator = make_user(db) if n == 0 else coordinator
             partner = make_partner(
                 db,
                 coordinator,

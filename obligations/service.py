@@ -201,6 +201,8 @@ def _round_duties(session: Session) -> list[Wanted]:
 
 
 def _follow_up_duties(session: Session) -> list[Wanted]:
+    """A follow-up for each baseline without one. Three plain reads joined here rather than in SQL, so
+    the plan never depends on the database's statistics (a fresh bulk load once made a join crawl)."""
     followed = set(
         session.exec(
             select(WellbeingScore.participant_id, WellbeingScore.project_id).where(
@@ -208,31 +210,32 @@ def _follow_up_duties(session: Session) -> list[Wanted]:
             )
         ).all()
     )
-    rows = session.execute(
+    baselines = session.execute(
         sa_select(  # type: ignore[call-overload]  # SQLModel types columns as plain values
             WellbeingScore.id,
             WellbeingScore.participant_id,
             WellbeingScore.project_id,
             WellbeingScore.completed_on,
             WellbeingScore.recorded_by_id,
-            Participant.code,
-            Project.title,
-            Project.end_date,
-            Project.locality_id,
-        )
-        .join(Participant, col(Participant.id) == WellbeingScore.participant_id)
-        .join(Project, col(Project.id) == WellbeingScore.project_id)
-        .where(WellbeingScore.kind == ScoreKind.BASELINE)
+        ).where(WellbeingScore.kind == ScoreKind.BASELINE)
     ).all()
+    codes = dict(session.exec(select(Participant.id, Participant.code)).all())
+    projects = {
+        pid: (title, end, locality_id)
+        for pid, title, end, locality_id in session.execute(
+            sa_select(col(Project.id), col(Project.title), col(Project.end_date), col(Project.locality_id))
+        ).all()
+    }
     wanted = []
-    for sid, participant_id, project_id, completed_on, recorded_by, code, title, end, locality_id in rows:
-        if (participant_id, project_id) in followed:
+    for sid, participant_id, project_id, completed_on, recorded_by in baselines:
+        if (participant_id, project_id) in followed or participant_id not in codes:
             continue
+        title, end, locality_id = projects[project_id]
         wanted.append(
             Wanted(
                 f"follow-up:s{sid}",
                 ObligationKind.FOLLOW_UP,
-                f"Follow-up form: {code} at {title}",
+                f"Follow-up form: {codes[participant_id]} at {title}",
                 due_on(completed_on, end),
                 owner_user_id=recorded_by,
                 locality_id=locality_id,

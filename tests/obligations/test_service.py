@@ -161,9 +161,11 @@ class TestReminders:
             obligations.remind(db, on=day)
             db.commit()
         insurance = _messages(db, topic="reminders")
-        assert [(m.to_address, m.subject) for m in insurance] == [
+        assert [(m.to_address, m.subject) for m in insurance[:2]] == [
             ("bowls@example.org", "Insurance renewal due in 14 days"),
             ("bowls@example.org", "Insurance renewal due today"),
+        ]
+        assert sorted((m.to_address, m.subject) for m in insurance[2:]) == [
             ("bowls@example.org", "Insurance renewal overdue by 1 day"),
             (coordinator.email, "Insurance renewal overdue by 1 day"),
         ]

@@ -125,6 +125,12 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/funds/new"): C,
     ("POST", "/funds/new"): C,
     ("POST", "/funds/ledger"): C,
+    # Obligations and notifications
+    ("GET", "/obligations"): C,
+    ("POST", "/obligations/{obligation_id:int}/close"): C,
+    ("GET", "/notifications/outbox"): C,
+    ("GET", "/notifications/choices"): SIGNED_IN,
+    ("POST", "/notifications/choices"): SIGNED_IN,
     # Collectives and rounds
     ("GET", "/collectives"): SIGNED_IN,
     ("GET", "/collectives/conflicts"): SIGNED_IN,

@@ -56,6 +56,29 @@ def partner_values(partner: Partner) -> dict[str, Any]:
     return values
 
 
+def _detail_context(db_session: Session, partner: Partner, user: Any) -> dict[str, Any]:
+    from collectives.applications.service import reason_labels
+    from obligations.models import OverrideAction
+    from obligations.service import overrides_of, record_problems
+    from projects.service import projects_of_partner
+
+    coordinator = user.is_coordinator
+    return {
+        "partner": partner,
+        "projects": projects_of_partner(db_session, partner.id, user=user),
+        "hosted": service.hosted_groups(db_session, partner, user=user),
+        "can_edit": service.can_edit(user, partner),
+        "is_coordinator": coordinator,
+        "is_member": user.role == Role.PARTNER and user.partner_id == partner.id,
+        "approval_problems": reason_labels(
+            [p.value for p in record_problems(partner, action=OverrideAction.APPROVE_PARTNER)]
+        )
+        if coordinator
+        else [],
+        "overrides": overrides_of(db_session, partner.id) if coordinator else [],
+    }
+
+
 class RegistrationController(Controller):
     path = "/register"
 
@@ -165,17 +188,8 @@ class PartnerController(Controller):
     def detail(self, request: Request, db_session: NamedDependency[Session], partner_id: FromPath[int]) -> Template:
         user = require_user(request)
         partner = service.get_visible_partner(db_session, partner_id, user)
-        from projects.service import projects_of_partner
 
-        return page(
-            "partners/detail.html",
-            partner=partner,
-            projects=projects_of_partner(db_session, partner.id, user=user),
-            hosted=service.hosted_groups(db_session, partner, user=user),
-            can_edit=service.can_edit(user, partner),
-            is_coordinator=user.is_coordinator,
-            is_member=user.role == Role.PARTNER and user.partner_id == partner.id,
-        )
+        return page("partners/detail.html", **_detail_context(db_session, partner, user))
 
     @get("/{partner_id:int}/edit", name="partners:edit", sync_to_thread=True)
     def edit_form(self, request: Request, db_session: NamedDependency[Session], partner_id: FromPath[int]) -> Template:
@@ -236,10 +250,26 @@ class PartnerController(Controller):
         )
 
     @post("/{partner_id:int}/approve", name="partners:approve", guards=[coordinator_only], sync_to_thread=True)
-    def approve(self, request: Request, db_session: NamedDependency[Session], partner_id: FromPath[int]) -> Redirect:
-        partner = service.approve_partner(
-            db_session, service.get_partner(db_session, partner_id), by=require_user(request)
-        )
+    def approve(
+        self,
+        request: Request,
+        db_session: NamedDependency[Session],
+        partner_id: FromPath[int],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Template | Redirect:
+        from obligations.models import OverrideAction
+        from obligations.service import go_on_despite
+
+        user = require_user(request)
+        partner = service.get_partner(db_session, partner_id)
+        reason = str(data.get("override_reason") or "")
+        try:
+            go_on_despite(db_session, partner, action=OverrideAction.APPROVE_PARTNER, reason=reason, by=user)
+        except Invalid as exc:
+            return form_with_errors(
+                "partners/detail.html", exc, {"override_reason": reason}, **_detail_context(db_session, partner, user)
+            )
+        partner = service.approve_partner(db_session, partner, by=user)
         return redirect_with_message(
             request, request.app.route_reverse("partners:detail", partner_id=partner.id), f"{partner.name} is approved."
         )

@@ -125,6 +125,12 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/funds/new"): C,
     ("POST", "/funds/new"): C,
     ("POST", "/funds/ledger"): C,
+    # Obligations and notifications
+    ("GET", "/obligations"): C,
+    ("POST", "/obligations/{obligation_id:int}/close"): C,
+    ("GET", "/notifications/outbox"): C,
+    ("GET", "/notifications/choices"): SIGNED_IN,
+    ("POST", "/notifications/choices"): SIGNED_IN,
     # Collectives and rounds
     ("GET", "/collectives"): SIGNED_IN,
     ("GET", "/collectives/conflicts"): SIGNED_IN,
@@ -143,7 +149,7 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/collectives/involvement/members/{user_id:int}/expenses"): C | {"member"},
     ("POST", "/collectives/involvement/members/{user_id:int}/payment-choice"): C | {"member"},
     ("GET", "/collectives/involvement/years"): C,
-    ("GET", "/collectives/involvement/years/{year:int}/totals.csv"): C,
+    ("POST", "/collectives/involvement/years/{year:int}/totals.csv"): C,
     ("GET", "/collectives/meetings"): C,
     ("POST", "/collectives/meetings"): C,
     ("GET", "/applications"): PARTNERS,

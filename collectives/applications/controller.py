@@ -22,6 +22,8 @@ from creative_minds.auth import coordinator_only, login_required, require_user
 from creative_minds.exceptions import Forbidden, Invalid
 from creative_minds.forms import form_values, parse_id, validate
 from creative_minds.views import form_with_errors, page, redirect_with_message
+from obligations.models import OverrideAction
+from obligations.service import go_on_despite, record_problems
 
 
 class ApplicationsController(Controller):
@@ -155,6 +157,7 @@ class ApplicationsController(Controller):
             "application_labels": APPLICATION_LABELS,
             "reasons": [(k.value, v) for k, v in INELIGIBLE_LABELS.items()],
             "checks": {a.id: applications.application_problems(a) for a in items},
+            "partner_problems": {a.id: record_problems(a.partner, action=OverrideAction.MARK_ELIGIBLE) for a in items},
             "reason_labels": applications.reason_labels,
             "days_waiting": rounds.days_waiting,
             "can_decide": round_.phase == Phase.ELIGIBILITY,
@@ -183,10 +186,19 @@ class ApplicationsController(Controller):
         values["eligible"] = values.get("decision") == "eligible"
         if values.get("decision") not in ("eligible", "ineligible"):
             errors["decision"] = "Choose eligible or not eligible."
+        user = require_user(request)
         try:
-            applications.decide_eligibility(
-                db_session, application, validate(EligibilityInput, values, errors), by=require_user(request)
-            )
+            decision = validate(EligibilityInput, values, errors)
+            if decision.eligible:
+                go_on_despite(
+                    db_session,
+                    application.partner,
+                    action=OverrideAction.MARK_ELIGIBLE,
+                    reason=str(values.get("override_reason") or ""),
+                    by=user,
+                    application_id=application.id,
+                )
+            applications.decide_eligibility(db_session, application, decision, by=user)
         except Invalid as exc:
             context = self._eligibility_context(db_session, application.round)
             context.update(errors=exc.errors, error_message=exc.message, error_for=application.id)

@@ -23,6 +23,8 @@ from creative_minds.forms import form_values, validate
 from creative_minds.localities import list_localities
 from creative_minds.money import MoneyError, parse_pounds
 from creative_minds.views import created, form_with_errors, page, redirect_with_message, sent_before
+from obligations.models import OverrideAction
+from obligations.service import go_on_despite
 
 
 def _ledger_context(db_session: Session) -> dict[str, Any]:
@@ -115,6 +117,16 @@ class FundsController(Controller):
                 )
             entry_data = validate(LedgerInput, values, errors)
             if kind == "payment":
+                application = db_session.get(Application, entry_data.application_id)
+                if application is not None:
+                    go_on_despite(
+                        db_session,
+                        application.partner,
+                        action=OverrideAction.RECORD_PAYMENT,
+                        reason=str(values.get("override_reason") or ""),
+                        by=user,
+                        application_id=application.id,
+                    )
                 ledger.record_payment(
                     db_session, entry_data.application_id, entry_data.amount_pence, entry_data.note, by=user
                 )

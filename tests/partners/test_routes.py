@@ -251,7 +251,13 @@ class TestDetailAndEdit:
         partner = db.exec(select(Partner)).one()
         client.cookies.clear()
         login(client, coordinator.email)
-        assert post_form(client, f"/partners/{partner.id}/approve", {}).status_code == 303
+        # A new group has no agreement, insurance or safeguarding review recorded: a reason is asked for.
+        warned = post_form(client, f"/partners/{partner.id}/approve", {})
+        assert warned.status_code == 422 and "No partnership agreement signed or pending" in warned.text
+        db.refresh(partner)
+        assert partner.status == "awaiting_approval"
+        approved = post_form(client, f"/partners/{partner.id}/approve", {"override_reason": "Papers in the post"})
+        assert approved.status_code == 303
         db.refresh(partner)
         assert partner.status == "approved"
         assert post_form(client, f"/partners/{partner.id}/archive", {}).status_code == 303

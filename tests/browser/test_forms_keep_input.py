@@ -12,8 +12,8 @@ from collectives.rounds.models import Rule
 from creative_minds.accounts.models import Role
 from projects.models import Project
 from stories.participants.models import Participant
-from tests.collectives.conftest import make_network, pb_notes_case
 from tests.browser.axe import violations
+from tests.collectives.conftest import make_network, pb_notes_case
 from tests.utils import PASSWORD, make_partner, make_project, make_user
 
 pytestmark = pytest.mark.browser

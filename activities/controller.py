@@ -28,6 +28,7 @@ from activities.search import (
     get_activity,
     search,
 )
+from connections.service import intake_of, too_long_ago
 from creative_minds.cache import data_version
 from creative_minds.db import MAX_ID
 from creative_minds.exceptions import Invalid, NotFound
@@ -39,8 +40,6 @@ from creative_minds.settings import Settings
 from creative_minds.timeutil import today
 from creative_minds.views import page, render
 from projects.models import AGE_GROUP_LABELS, CATEGORY_LABELS, CONDITION_LABELS, WEEKDAY_LABELS
-
-STALE_AFTER_DAYS = 183
 
 
 def _place(settings: Settings, filters: ActivityFilters) -> tuple[Place | None, str | None]:
@@ -155,12 +154,16 @@ class ActivitiesController(Controller):
         project = get_activity(db_session, project_id)
         if project is None:
             raise NotFound("This activity is not running now, or the link is wrong.")
-        age = (today() - project.updated_at.date()).days
+        intake = intake_of(db_session, project.id)
+        # Last confirmed running: the partner's one-click confirmation, or the last edit of the listing.
+        confirmed = max(filter(None, (intake.confirmed_on, project.updated_at.date())))
         return page(
             "activities/detail.html",
             project=project,
-            checked_days_ago=age,
-            stale=age > STALE_AFTER_DAYS,
+            intake=intake,
+            confirmed_on=confirmed,
+            checked_days_ago=(today() - confirmed).days,
+            stale=too_long_ago(confirmed),
             tile_url=settings.tile_url,
             tile_attribution=settings.tile_attribution,
         )

@@ -13,7 +13,7 @@ from urllib.parse import quote
 import httpx
 
 from creative_minds.geo import centroid
-from creative_minds.postcodes import PostcodeError, parse_search_postcode
+from creative_minds.postcodes import PostcodeError, read_search_postcode
 
 log = logging.getLogger("creative_minds")
 
@@ -34,15 +34,26 @@ def locate(
     transport: httpx.BaseTransport | None = None,
 ) -> Place:
     """Find a postcode or postcode district; raises PostcodeError with a plain message."""
-    outward, full = parse_search_postcode(text)
-    if full and lookup_url:
-        place = _lookup_online(full, lookup_url, timeout, transport)
+    typed = read_search_postcode(text)
+    if typed.full and lookup_url:
+        place = _lookup_online(typed.full, lookup_url, timeout, transport)
         if place is not None:
             return place
-    point = centroid(outward)
+    point = centroid(typed.outward)
+    if point is None and (sector := typed.outward_if_sector_lost()) is not None:
+        point = centroid(sector.outward)
+        typed = sector if point is not None else typed
     if point is None:
-        raise PostcodeError(f"We could not find where {outward} is. Check the postcode, or try a nearby one.")
-    label = f"{full} (centre of {outward})" if full else f"{outward} (district centre)"
+        raise PostcodeError(
+            f"We could not find where {typed.outward} is, so nothing is sorted by distance. "
+            "Check the postcode, or try a nearby one."
+        )
+    if typed.full:
+        label = f"{typed.full} (centre of {typed.outward})"
+    elif typed.sector:
+        label = f"{typed.outward} (district centre: sector {typed.sector} is searched from its district)"
+    else:
+        label = f"{typed.outward} (district centre)"
     return Place(label, point[0], point[1], precise=False)
 
 

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vRecur
 
-from creative_minds.money import format_pence
 from creative_minds.timeutil import today
+from projects import wording
 from projects.models import Frequency, Weekday
 
 LONDON = ZoneInfo("Europe/London")
@@ -61,15 +61,10 @@ def _stamp(project: Any) -> datetime:
 
 
 def _description(project: Any) -> str:
-    cost = "Free" if project.is_free else f"{format_pence(project.cost_to_attend_pence)} per session"
     partner = getattr(project, "partner_name", None) or project.partner.name
-    lines = [project.description, f"Run by {partner}.", f"Cost: {cost}."]
-    if project.wheelchair_accessible or project.accessibility_notes:
-        lines.append(
-            "Access: "
-            + ("step-free and wheelchair accessible. " if project.wheelchair_accessible else "")
-            + project.accessibility_notes
-        )
+    lines = [project.description, f"Run by {partner}.", f"Cost: {wording.cost(project)}."]
+    if access := wording.access(project):
+        lines.append(f"Access: {access}")
     contact = project.contact_phone or project.contact_email
     if contact:
         lines.append(f"Contact: {contact}")
@@ -289,10 +284,6 @@ class FeedRow(NamedTuple):
     contact_phone: str
     contact_email: str
     updated_at: datetime
-
-    @property
-    def is_free(self) -> bool:
-        return self.cost_to_attend_pence == 0
 
 
 def ics_columns() -> tuple[Any, ...]:

@@ -13,6 +13,8 @@ from typing import Any
 from activities.ical import first_session
 from activities.search import ActivityRow
 from creative_minds.formatting import format_time
+from creative_minds.pagination import page_count
+from projects import wording
 from projects.models import (
     AGE_GROUP_LABELS,
     AGE_RANGES,
@@ -133,10 +135,9 @@ def _location(row: ActivityRow, service_id: str) -> dict[str, Any]:
             }
         ],
     }
-    access = ("Step-free and wheelchair accessible. " if row.wheelchair_accessible else "") + row.accessibility_notes
-    if access.strip():
+    if access := wording.access(row):
         location["accessibility"] = [
-            {"id": stable_id("accessibility", row.id), "location_id": location_id, "description": access.strip()}
+            {"id": stable_id("accessibility", row.id), "location_id": location_id, "description": access}
         ]
     return {
         "id": stable_id("service_at_location", row.id),
@@ -195,7 +196,7 @@ def service(
 
 
 def page(contents: list[dict[str, Any]], *, total: int, number: int, size: int) -> dict[str, Any]:
-    pages = max(1, -(-total // size))
+    pages = page_count(total, size)
     return {
         "total_items": total,
         "total_pages": pages,

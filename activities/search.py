@@ -11,9 +11,11 @@ from sqlalchemy.orm import selectinload
 from sqlmodel import Session, and_, col, func, or_, select, true
 
 from activities.geocode import Place
+from connections.models import ActivityIntake, Intake
 from creative_minds.db import MAX_ID
 from creative_minds.geo import haversine_km
 from creative_minds.localities import Locality
+from creative_minds.pagination import clamp_page, page_count
 from partners.models import Partner
 from projects.models import (
     AgeGroup,
@@ -57,6 +59,7 @@ class ActivityFilters:
     free: bool = False
     wheelchair: bool = False
     peer_led: bool = False
+    taking: bool = False  # taking new people (not full, no waiting list)
     postcode: str = ""
     radius: int = 5  # miles
 
@@ -87,6 +90,7 @@ class ActivityFilters:
             free=flag("free"),
             wheelchair=flag("wheelchair"),
             peer_led=flag("peer_led"),
+            taking=flag("taking"),
             postcode=one("postcode")[:12],
             radius=int(radius) if radius.isascii() and radius.isdecimal() and int(radius) in RADII_MILES else 5,
         )
@@ -232,6 +236,9 @@ def _query(
         query = query.where(Project.wheelchair_accessible == True)  # noqa: E712
     if filters.peer_led:
         query = query.where(Project.peer_led == True)  # noqa: E712
+    if filters.taking:
+        closed = select(ActivityIntake.project_id).where(ActivityIntake.intake != Intake.OPEN.value)
+        query = query.where(col(Project.id).not_in(closed))
     return query
 
 
@@ -312,8 +319,8 @@ def search(
         within.sort(key=lambda item: item[:3])
         markers = [Marker(row[0], row[1], row[2], row[3], miles) for miles, _key, _id, row in within]
     size = page_size or max(1, len(markers))
-    pages = max(1, -(-len(markers) // size))
-    page_number = min(max(1, page_number), pages)
+    pages = page_count(len(markers), size)
+    page_number = clamp_page(page_number, len(markers), size)
     first = (page_number - 1) * size
     if near is None and page_size:  # the same filters and order, one page of full rows
         query = _query(filters, ids).order_by(Project.sort_title, Project.id).offset(first).limit(size)

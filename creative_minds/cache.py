@@ -39,11 +39,12 @@ class DataVersion(SQLModel, table=True):
 
 
 def _watched() -> tuple[type, ...]:
+    from connections.models import ActivityIntake
     from creative_minds.localities import Locality
     from partners.models import Partner, PartnerLocality
     from projects.models import Project, ProjectAgeGroup, ProjectCategory
 
-    return (Project, ProjectCategory, ProjectAgeGroup, Partner, PartnerLocality, Locality)
+    return (Project, ProjectCategory, ProjectAgeGroup, Partner, PartnerLocality, Locality, ActivityIntake)
 
 
 def _watched_tables() -> set[str]:

@@ -1,4 +1,4 @@
-"""Command line: creative-minds serve | db upgrade | db check | demo | create-user."""
+"""Command line: creative-minds serve | db upgrade | db check | demo | create-user | remind | worker."""
 
 from __future__ import annotations
 
@@ -48,6 +48,33 @@ def main() -> None:
     """Creative Minds network manager."""
 
 
+def port_problem(host: str, port: int) -> str | None:
+    """A plain message when the address cannot be served (a port already in use, say), else None."""
+    import errno
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        return f"Cannot serve on {host}: {exc.strerror or exc}. Check the --host value."
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return (
+                    f"Port {port} on {host} is already in use (another copy of the app, or another program). "
+                    f"Stop that one, or choose another port: --port {port + 80 if port < 65000 else 8080} "
+                    f"(with ./scripts/demo: PORT={port + 80 if port < 65000 else 8080} ./scripts/demo)."
+                )
+            if exc.errno == errno.EACCES:
+                return f"Port {port} needs administrator rights here; choose one above 1023, like --port 8080."
+            return f"Cannot serve on {host}:{port}: {exc.strerror or exc}."
+    return None
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
@@ -57,6 +84,9 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
     """Serve the web app."""
     import uvicorn
 
+    problem = port_problem(host, port)
+    if problem:
+        raise click.ClickException(problem)
     uvicorn.run(
         "creative_minds.app:create_app",
         factory=True,
@@ -126,13 +156,76 @@ def _print_logins(logins, password: str) -> None:
 
 @main.command("purge-sessions")
 def purge_sessions() -> None:
-    """Delete expired sign-in sessions and rate-limit counters (run it daily, e.g. from cron)."""
-    from creative_minds.db import make_engine
+    """Delete expired sign-in sessions, rate-limit counters and old form tokens (run it daily, e.g. from cron)."""
+    from creative_minds import once
+    from creative_minds.db import make_engine, session_scope
     from creative_minds.store import purge_expired
 
     engine = make_engine(Settings.from_env())
     click.echo(f"Deleted {purge_expired(engine)} expired entries.")
+    with session_scope(engine) as session:
+        click.echo(f"Deleted {once.purge(session)} one-time form tokens older than two days.")
     engine.dispose()
+
+
+@main.command()
+@click.option("--date", "on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Run as if on this day.")
+@click.option("--digest/--no-digest", default=None, help="Make the weekly digests (by default: on Mondays).")
+def remind(on, digest: bool | None) -> None:
+    """The daily scan: obligations kept in step, reminders queued (run it daily from cron or a scheduler).
+
+    Safe to run twice, or on several instances at once: nothing is added or queued twice."""
+    from creative_minds.db import import_models, make_engine, session_scope
+    from obligations.service import remind as run_remind
+
+    import_models()
+    engine = make_engine(Settings.from_env())
+    with session_scope(engine) as session:
+        result = run_remind(session, on=on.date() if on else None, digest=digest)
+    click.echo(
+        f"Obligations added: {result.added}, closed: {result.closed}; "
+        f"messages queued: {result.reminders}; digests made: {result.digests}."
+    )
+    engine.dispose()
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Send what is due now, then stop.")
+@click.option("--batch", default=50, show_default=True, type=click.IntRange(1, 1000))
+@click.option(
+    "--interval", default=10.0, show_default=True, type=click.FloatRange(0.1, 3600), help="Seconds between looks."
+)
+def worker(once: bool, batch: int, interval: float) -> None:
+    """Send the e-mail outbox through CM_SMTP_HOST, with retries; several may run at once."""
+    import signal
+    import threading
+
+    from creative_minds.db import import_models, make_engine
+    from obligations.outbox import send_due, worker_name
+
+    import_models()
+    settings = Settings.from_env()
+    if not settings.smtp_host:
+        click.echo("No SMTP server is set (CM_SMTP_HOST): messages wait in the outbox, which coordinators see.")
+        return
+    engine = make_engine(settings)
+    name = worker_name()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    click.echo(f"Worker {name} sending through {settings.smtp_host}:{settings.smtp_port}.")
+    try:
+        while not stop.is_set():
+            report = send_due(engine, settings, worker=name, batch=batch)
+            if report.claimed:
+                click.echo(f"sent {report.sent}, to retry {report.retrying}, given up {report.failed}")
+            if once and report.claimed < batch:
+                break
+            if report.claimed < batch:
+                stop.wait(interval)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        engine.dispose()
 
 
 @main.command("create-user")

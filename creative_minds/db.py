@@ -73,12 +73,15 @@ def import_models() -> None:
     import collectives.membership.models
     import collectives.rounds.models
     import collectives.voting.models  # noqa: F401
+    import connections.models  # noqa: F401
     import creative_minds.accounts.models
     import creative_minds.accounts.throttle
     import creative_minds.audit.models
     import creative_minds.cache
     import creative_minds.keys
-    import creative_minds.localities  # noqa: F401
+    import creative_minds.localities
+    import creative_minds.once  # noqa: F401
+    import obligations.models  # noqa: F401
     import partners.models  # noqa: F401
     import projects.models  # noqa: F401
     import stories.participants.models

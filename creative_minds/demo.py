@@ -415,4 +415,13 @@ def load_demo(session: Session, *, partners: int = 130, projects: int = 1100, se
 
     reporter = session.exec(select(User).where(User.email == "reporter@example.org")).one()
     load_stories(session, reporter=reporter, coordinator=coordinator, rng=rng)
+
+    from obligations.demo import load as load_obligations
+
+    load_obligations(session, coordinator=coordinator)
+
+    from connections.demo import load as load_connections
+
+    group = session.exec(select(User).where(User.email == "group@example.org")).first()
+    load_connections(session, champions=champions, group_partner_id=group.partner_id if group else None, rng=rng)
     return logins

@@ -1,8 +1,11 @@
-"""How dates, times and p-values are written for people: used by pages, feeds and exports alike."""
+"""How dates, times, figures and p-values are written for people: used by pages, feeds and exports alike."""
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime, time
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 from urllib.parse import urlencode
 
@@ -34,11 +37,49 @@ def format_time(value: time | None, blank: str = "") -> str:
     return f"{hour}:{value:%M}{suffix}" if value.minute else f"{hour}{suffix}"
 
 
+Number = int | Decimal | Fraction | float
+
+
+def half_up(value: Number | None, places: int = 2, *, sign: bool = False, blank: str = "") -> str:
+    """Every shown figure goes through here: rounded half away from zero, exactly (62.5 -> '63' with
+    places=0; 1.015 -> '1.02'), never half to even as Python's round and Jinja's round do.
+
+    Floats are taken at their shortest decimal form (0.625 is 0.625, not 0.62499...)."""
+    if value is None:
+        return blank
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return blank
+        exact = Fraction(Decimal(repr(value)))
+    else:
+        exact = Fraction(value)
+    scaled = abs(exact) * 10**places
+    whole = math.floor(scaled + Fraction(1, 2))
+    negative = exact < 0 and whole != 0
+    digits = str(whole).rjust(places + 1, "0")
+    text = f"{digits[:-places]}.{digits[-places:]}" if places else digits
+    if negative:
+        return "−" + text if sign else "-" + text
+    return ("+" + text if sign and whole != 0 else text) if sign else text
+
+
+def format_signed(value: Number | None, places: int = 2) -> str:
+    """A change: '+1.35', '−0.50' (a real minus sign), '0.00'."""
+    return half_up(value, places, sign=True)
+
+
+def format_percent(part: int, whole: int, places: int = 0) -> str:
+    """A share of people, half-up: 5 of 8 -> '63%'."""
+    if not whole:
+        return ""
+    return half_up(Fraction(100 * part, whole), places) + "%"
+
+
 def format_p(value: float | None) -> str:
-    """A p-value as people read it: 'p = 0.0123', or 'p < 0.0001' when smaller."""
+    """A p-value as people read it: 'p = 0.0123', or 'p < 0.0001' when smaller (half-up)."""
     if value is None:
         return "not available"
-    return "p < 0.0001" if value < 0.0001 else f"p = {value:.4f}"
+    return "p < 0.0001" if value < 0.0001 else f"p = {half_up(value, 4)}"
 
 
 def query_string(params: dict[str, Any], **changes: Any) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Annotated, Any, TypeVar
+from types import UnionType
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 from urllib.parse import urlparse
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, ValidationError
@@ -16,6 +17,7 @@ from creative_minds.money import MoneyError, parse_pounds
 from creative_minds.postcodes import normalise_postcode
 
 M = TypeVar("M", bound=BaseModel)
+UNIONS = (Union, UnionType)
 
 
 # Reusable field types --------------------------------------------------------------------------
@@ -89,12 +91,20 @@ OptionalId = Annotated[int | None, BeforeValidator(blank_to_none), Field(gt=0, l
 
 def raise_field(field: str, message: str) -> None:
     """From a model validator: raise an error that belongs to one field."""
+    raise_fields({field: message})
+
+
+def raise_fields(messages: Mapping[str, str]) -> None:
+    """From a model validator: raise one error for each field named, all shown at once (nothing if none)."""
+    if not messages:
+        return
     raise ValidationError.from_exception_data(
         "Form",
         [
             InitErrorDetails(
                 type=PydanticCustomError("value_error", "{message}", {"message": message}), loc=(field,), input=None
             )
+            for field, message in messages.items()
         ],
     )
 
@@ -153,8 +163,31 @@ def _first(value: Any) -> Any:
     return value
 
 
+def form_shape(model: type[BaseModel]) -> tuple[set[str], set[str], dict[str, bool]]:
+    """What an input model's fields need from a form, read from the model itself.
+
+    Lists (several values), checkboxes (booleans: absent means unticked) and money: every
+    `*_pence` field is typed in pounds under the name without `_pence` (`budget` for
+    `budget_pence`), and may be left blank when the model gives it a default.
+    """
+    lists, boxes, money = set(), set(), {}
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        options = [a for a in get_args(annotation) if a is not type(None)] if get_origin(annotation) in UNIONS else []
+        if len(options) == 1:
+            annotation = options[0]
+        if name.endswith("_pence"):
+            money[name] = not field.is_required()
+        elif annotation is bool:
+            boxes.add(name)
+        elif get_origin(annotation) in (list, set, tuple) or annotation in (list, set, tuple):
+            lists.add(name)
+    return lists, boxes, money
+
+
 def form_values(
     raw: Mapping[str, Any],
+    model: type[BaseModel] | None = None,
     *,
     lists: Iterable[str] = (),
     checkboxes: Iterable[str] = (),
@@ -162,9 +195,16 @@ def form_values(
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Flatten raw form fields: lists stay lists, ticked boxes become booleans, pounds become pence.
 
-    Returns the values and any money errors found on the way.
+    Which fields are which comes from `model` (see `form_shape`); `lists`, `checkboxes` and
+    `money` name more for a form that is not one model. Returns the values and any money errors.
     """
-    list_names, box_names, money_names = set(lists), set(checkboxes), set(money)
+    list_names, box_names = set(lists), set(checkboxes)
+    money_names = dict.fromkeys(money, False)
+    if model is not None:
+        model_lists, model_boxes, model_money = form_shape(model)
+        list_names |= model_lists
+        box_names |= model_boxes
+        money_names.update(model_money)
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for key, value in raw.items():
@@ -182,10 +222,12 @@ def form_values(
         values.setdefault(key, [])
     for key in box_names:
         values[key] = str(values.get(key, "")).lower() in {"on", "true", "1", "yes"}
-    for key in money_names:
+    for key, may_be_blank in money_names.items():
         source = key.removesuffix("_pence")
         try:
-            values[key] = parse_pounds(values.get(source, ""), allow_blank=False)
+            pence = parse_pounds(values.get(source, ""), allow_blank=may_be_blank)
+            if pence is not None:
+                values[key] = pence
         except MoneyError as exc:
             errors[key] = str(exc)
             values.pop(key, None)

@@ -28,7 +28,9 @@ class HomeController(Controller):
 
 def _signed_in(db_session: Session, user: User) -> dict[str, Any]:
     """What a signed-in person's home page shows from the database."""
-    context: dict[str, Any] = {"account": user}
+    from obligations.service import needs_you_now
+
+    context: dict[str, Any] = {"account": user, "needs": needs_you_now(db_session, user)}
     if user.is_coordinator:
         from partners.service import count_awaiting_approval
         from projects.service import count_by_status

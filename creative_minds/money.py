@@ -14,7 +14,10 @@ class MoneyError(ValueError):
     """The text is not an amount of money; the message says why."""
 
 
-_MONEY_RE = re.compile(r"^\d+(\.\d{1,2})?$")
+# Whole pounds either without separators ("1250") or with commas (or spaces) between every group of
+# three digits ("1,250", "1 250 000"), then optionally pence: "1,250.5", "1250.50". A separator in any
+# other place ("1,2,3", "12,34") is a typing mistake, not a number to guess at.
+_MONEY_RE = re.compile(r"^(?:[0-9]+|[0-9]{1,3}(?P<sep>[, ])[0-9]{3}(?:(?P=sep)[0-9]{3})*)(?:\.[0-9]{1,2})?$")
 
 
 def parse_pounds(text: str | int | Decimal | None, *, allow_blank: bool = False) -> int | None:
@@ -25,13 +28,16 @@ def parse_pounds(text: str | int | Decimal | None, *, allow_blank: bool = False)
         raise MoneyError("Enter an amount in pounds, like 250 or 1,250.50.")
     if isinstance(text, bool):
         raise MoneyError("Enter an amount in pounds, like 250 or 1,250.50.")
-    cleaned = str(text).strip().replace(",", "").replace("£", "").replace(" ", "")
-    if cleaned.startswith("-"):
+    typed = str(text).strip()
+    cleaned = typed.removeprefix("-").strip().removeprefix("£").strip()
+    if typed.startswith("-") or cleaned.startswith("-"):
         raise MoneyError("The amount cannot be negative.")
-    if not _MONEY_RE.match(cleaned):
+    if not _MONEY_RE.fullmatch(cleaned):
+        if re.fullmatch(r"[0-9, ]+(\.[0-9]{1,2})?", cleaned):
+            raise MoneyError("Check the commas: put one between each group of three digits, like 1,250 or 12,500.")
         raise MoneyError("Enter an amount in pounds using numbers only, like 250 or 1,250.50.")
     try:
-        pence = int((Decimal(cleaned) * 100).to_integral_exact())
+        pence = int((Decimal(cleaned.replace(",", "").replace(" ", "")) * 100).to_integral_exact())
     except InvalidOperation as exc:  # pragma: no cover - the regex already rules this out
         raise MoneyError("Enter an amount in pounds, like 250.") from exc
     if pence > MAX_PENCE:

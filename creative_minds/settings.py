@@ -63,13 +63,36 @@ class Settings(BaseSettings):
     # Wellbeing evaluation
     meaningful_change_points: Decimal = Field(Decimal("3"), gt=0, validation_alias=_env("CM_MEANINGFUL_CHANGE"))
     small_number_threshold: int = Field(5, ge=1, validation_alias=_env("CM_SMALL_NUMBER_THRESHOLD"))
+    # A follow-up pairs with its baseline only when filled in this many weeks after it (inclusive);
+    # forms outside the window are kept, listed on the report, and left out of the pairs.
+    follow_up_min_weeks: int = Field(8, ge=0, validation_alias=_env("CM_FOLLOW_UP_MIN_WEEKS"))
+    follow_up_max_weeks: int = Field(26, ge=1, validation_alias=_env("CM_FOLLOW_UP_MAX_WEEKS"))
+    # E-mail (obligations/outbox.py). No SMTP host: messages wait in the outbox, which coordinators see.
+    smtp_host: str | None = Field(None, validation_alias=_env("CM_SMTP_HOST"))
+    smtp_port: int = Field(25, ge=1, le=65535, validation_alias=_env("CM_SMTP_PORT"))
+    smtp_username: str | None = Field(None, validation_alias=_env("CM_SMTP_USERNAME"))
+    smtp_password: str | None = Field(None, validation_alias=_env("CM_SMTP_PASSWORD"))
+    smtp_starttls: bool = Field(False, validation_alias=_env("CM_SMTP_STARTTLS"))
+    mail_from: str = Field("Creative Minds <no-reply@creative-minds.invalid>", validation_alias=_env("CM_MAIL_FROM"))
+    # The app's address as people reach it, for the links in e-mails.
+    base_url: str = Field("http://127.0.0.1:8000", validation_alias=_env("CM_BASE_URL"))
+    # Tries before a message is given up (shown as failed in the outbox); waits double from one minute.
+    mail_max_attempts: int = Field(8, ge=1, validation_alias=_env("CM_MAIL_MAX_ATTEMPTS"))
 
     @field_validator("database_url")
     @classmethod
     def _driver(cls, value: str) -> str:
         return normalise_database_url(value)
 
-    @field_validator("secret_key", "database_schema", "postcode_lookup_url", mode="before")
+    @field_validator(
+        "secret_key",
+        "database_schema",
+        "postcode_lookup_url",
+        "smtp_host",
+        "smtp_username",
+        "smtp_password",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if value == "" else value

@@ -10,6 +10,7 @@ from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
+from creative_minds import once
 from creative_minds.db import StaleEdit
 from creative_minds.exceptions import Invalid
 from creative_minds.transactions import mark_failed
@@ -26,19 +27,49 @@ def render(request: Request, template: str, context: dict[str, Any]) -> str:
     return engine.get_template(template).render(**context, request=request)
 
 
-def form_with_errors(template: str, exc: Invalid, values: dict[str, Any], **context: Any) -> Template:
+def form_with_errors(
+    template: str,
+    exc: Invalid,
+    values: dict[str, Any],
+    *,
+    status_code: int = HTTP_422_UNPROCESSABLE_ENTITY,
+    **context: Any,
+) -> Template:
     """Show the form again, keeping what was typed, with a message beside each problem (422).
     Nothing the request changed is saved (see transactions.py), whatever status an htmx caller uses."""
     return mark_failed(
         page(
             template,
-            status_code=HTTP_422_UNPROCESSABLE_ENTITY,
+            status_code=status_code,
             errors=exc.errors or {"__all__": exc.message},
             error_message=exc.message,
             values=values,
             **context,
         )
     )
+
+
+def sent_before(request: Request, session: Any, data: Any, *, fallback: str) -> Redirect | None:
+    """Claim this create form's one-time token (see once.py). None: go ahead and create. A redirect: the
+    form was sent before (Back then Save, a double click), so show what the first send made instead."""
+    user_id = getattr(request.scope.get("user"), "id", None)
+    token = once.token_from(data or {})
+    earlier = once.claim(session, token, user_id=user_id)
+    if earlier is None:
+        same = once.answers_key(data or {}, user_id=user_id, path=request.url.path)
+        earlier = once.claim_answers(session, same, user_id=user_id)
+        if earlier is None:
+            return None
+        once.done(session, token, earlier)  # this token, sent again, leads to the same place
+    return redirect_with_message(request, earlier or fallback, once.ALREADY_SAVED)
+
+
+def created(request: Request, session: Any, data: Any, url: str, message: str) -> Redirect:
+    """After a create form saved its thing: remember where it is shown (for a second send), and go there."""
+    user_id = getattr(request.scope.get("user"), "id", None)
+    once.done(session, once.token_from(data or {}), url)
+    once.done(session, once.answers_key(data or {}, user_id=user_id, path=request.url.path), url)
+    return redirect_with_message(request, url, message)
 
 
 def redirect_with_message(request: Request, url: str, message: str, category: str = "success") -> Redirect:

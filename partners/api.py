@@ -6,13 +6,15 @@ from typing import Annotated
 
 from litestar import Controller, Request, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, Parameter, QueryParameter
+from litestar.params import FromPath, HeaderParameter, JSONBody
 from sqlmodel import Session
 
 from creative_minds.auth import coordinator_only, login_required, require_user
 from creative_minds.forms import parse_id
 from partners import service
+from partners.dependencies import FILTERS
 from partners.forms import PartnerDetails, PartnerInput, PartnerList, PartnerOut
+from partners.guards import may_change_partner
 
 
 class PartnerApiController(Controller):
@@ -20,22 +22,11 @@ class PartnerApiController(Controller):
     guards = [login_required]
     tags = ["partners"]
 
-    @get("/", name="api:partners:list", sync_to_thread=True)
+    @get("/", name="api:partners:list", sync_to_thread=True, dependencies=FILTERS)
     def list_partners(
-        self,
-        request: Request,
-        db_session: NamedDependency[Session],
-        q: FromQuery[str] = "",
-        kind: FromQuery[str] = "",
-        locality: FromQuery[str] = "",
-        status: FromQuery[str] = "",
-        agreement: FromQuery[str] = "",
-        page_number: Annotated[int, QueryParameter(name="page", ge=1)] = 1,
+        self, request: Request, db_session: NamedDependency[Session], filters: NamedDependency[service.PartnerFilters]
     ) -> PartnerList:
         """Partners matching the filters, 25 per page. Only coordinators see partners that are not approved."""
-        filters = service.PartnerFilters(
-            q=q, kind=kind, locality=locality, status=status, agreement=agreement, page=page_number
-        )
         found = service.search_partners(db_session, filters, user=require_user(request))
         return PartnerList(
             total=found.total, page=found.page, pages=found.pages, items=[PartnerOut.of(p) for p in found.items]
@@ -55,7 +46,7 @@ class PartnerApiController(Controller):
         partner = service.create_partner(db_session, data, by=require_user(request))
         return PartnerOut.of(service.get_partner(db_session, partner.id))
 
-    @put("/{partner_id:int}", name="api:partners:update", sync_to_thread=True)
+    @put("/{partner_id:int}", name="api:partners:update", guards=[may_change_partner], sync_to_thread=True)
     def update_partner(
         self,
         request: Request,
@@ -64,8 +55,8 @@ class PartnerApiController(Controller):
         data: JSONBody[PartnerInput],
         if_match: Annotated[
             str | None,
-            Parameter(
-                header="If-Match", description="The version you last read; a newer one on the server answers 409"
+            HeaderParameter(
+                name="If-Match", description="The version you last read; a newer one on the server answers 409"
             ),
         ] = None,
     ) -> PartnerOut:

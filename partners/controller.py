@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import astuple
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
+from litestar.params import FromPath, URLEncodedBody
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from markupsafe import Markup
@@ -26,8 +26,9 @@ from creative_minds.db import StaleEdit
 from creative_minds.exceptions import Conflict, Invalid
 from creative_minds.forms import form_values, parse_id, validate
 from creative_minds.localities import list_localities
-from creative_minds.views import form_with_errors, page, redirect_with_message, render, stale_form
+from creative_minds.views import created, form_with_errors, page, redirect_with_message, render, sent_before, stale_form
 from partners import service
+from partners.dependencies import FILTERS
 from partners.forms import PartnerDetails, PartnerInput, Registration
 from partners.models import AGREEMENT_LABELS, BANK_LABELS, KIND_LABELS, STATUS_LABELS, Partner
 
@@ -55,6 +56,29 @@ def partner_values(partner: Partner) -> dict[str, Any]:
     return values
 
 
+def _detail_context(db_session: Session, partner: Partner, user: Any) -> dict[str, Any]:
+    from collectives.applications.service import reason_labels
+    from obligations.models import OverrideAction
+    from obligations.service import overrides_of, record_problems
+    from projects.service import projects_of_partner
+
+    coordinator = user.is_coordinator
+    return {
+        "partner": partner,
+        "projects": projects_of_partner(db_session, partner.id, user=user),
+        "hosted": service.hosted_groups(db_session, partner, user=user),
+        "can_edit": service.can_edit(user, partner),
+        "is_coordinator": coordinator,
+        "is_member": user.role == Role.PARTNER and user.partner_id == partner.id,
+        "approval_problems": reason_labels(
+            [p.value for p in record_problems(partner, action=OverrideAction.APPROVE_PARTNER)]
+        )
+        if coordinator
+        else [],
+        "overrides": overrides_of(db_session, partner.id) if coordinator else [],
+    }
+
+
 class RegistrationController(Controller):
     path = "/register"
 
@@ -72,6 +96,8 @@ class RegistrationController(Controller):
     def register(
         self, request: Request, db_session: NamedDependency[Session], data: URLEncodedBody[dict[str, Any]]
     ) -> Template | Redirect:
+        if (again := sent_before(request, db_session, data, fallback="/register")) is not None:
+            return again
         if current_user(request) is not None:
             raise Conflict("You are signed in already. Sign out first to register another group.")
         values, errors = parse_partner_form(data)
@@ -83,8 +109,10 @@ class RegistrationController(Controller):
             values.pop("password_confirm", None)
             return form_with_errors("partners/register.html", exc, values, **form_choices(db_session))
         # The same answer whether or not the e-mail already had an account (see register_partner).
-        return redirect_with_message(
+        return created(
             request,
+            db_session,
+            data,
             "/login?" + urlencode({"email": str(registration.email)}),
             f"Thank you. {partner.name} is registered and waiting for a coordinator to approve it. "
             "Sign in with the e-mail address and password you chose to add your projects.",
@@ -95,21 +123,13 @@ class PartnerController(Controller):
     path = "/partners"
     guards = [login_required]
 
-    @get("/", name="partners:list")
+    @get("/", name="partners:list", dependencies=FILTERS)
     async def list_partners(
         self,
         request: HTMXRequest,
         db_session: NamedDependency[Session],
-        q: FromQuery[str] = "",
-        kind: FromQuery[str] = "",
-        locality: FromQuery[str] = "",
-        status: FromQuery[str] = "",
-        agreement: FromQuery[str] = "",
-        page_number: Annotated[int, QueryParameter(name="page", ge=1)] = 1,
+        filters: NamedDependency[service.PartnerFilters],
     ) -> Response:
-        filters = service.PartnerFilters(
-            q=q[:100], kind=kind, locality=locality, status=status, agreement=agreement, page=page_number
-        )
         user = current_user(request)
         params = {k: v for k, v in vars(filters).items() if k != "page"}
         coordinator = bool(user and user.is_coordinator)
@@ -147,6 +167,8 @@ class PartnerController(Controller):
     def create(
         self, request: Request, db_session: NamedDependency[Session], data: URLEncodedBody[dict[str, Any]]
     ) -> Template | Redirect:
+        if (again := sent_before(request, db_session, data, fallback="/partners")) is not None:
+            return again
         values, errors = parse_partner_form(data)
         try:
             partner = service.create_partner(
@@ -154,24 +176,20 @@ class PartnerController(Controller):
             )
         except Invalid as exc:
             return form_with_errors("partners/new.html", exc, values, **form_choices(db_session))
-        return redirect_with_message(
-            request, request.app.route_reverse("partners:detail", partner_id=partner.id), f"{partner.name} added."
+        return created(
+            request,
+            db_session,
+            data,
+            request.app.route_reverse("partners:detail", partner_id=partner.id),
+            f"{partner.name} added.",
         )
 
     @get("/{partner_id:int}", name="partners:detail", sync_to_thread=True)
     def detail(self, request: Request, db_session: NamedDependency[Session], partner_id: FromPath[int]) -> Template:
         user = require_user(request)
         partner = service.get_visible_partner(db_session, partner_id, user)
-        from projects.service import projects_of_partner
 
-        return page(
-            "partners/detail.html",
-            partner=partner,
-            projects=projects_of_partner(db_session, partner.id, user=user),
-            can_edit=service.can_edit(user, partner),
-            is_coordinator=user.is_coordinator,
-            is_member=user.role == Role.PARTNER and user.partner_id == partner.id,
-        )
+        return page("partners/detail.html", **_detail_context(db_session, partner, user))
 
     @get("/{partner_id:int}/edit", name="partners:edit", sync_to_thread=True)
     def edit_form(self, request: Request, db_session: NamedDependency[Session], partner_id: FromPath[int]) -> Template:
@@ -232,10 +250,26 @@ class PartnerController(Controller):
         )
 
     @post("/{partner_id:int}/approve", name="partners:approve", guards=[coordinator_only], sync_to_thread=True)
-    def approve(self, request: Request, db_session: NamedDependency[Session], partner_id: FromPath[int]) -> Redirect:
-        partner = service.approve_partner(
-            db_session, service.get_partner(db_session, partner_id), by=require_user(request)
-        )
+    def approve(
+        self,
+        request: Request,
+        db_session: NamedDependency[Session],
+        partner_id: FromPath[int],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Template | Redirect:
+        from obligations.models import OverrideAction
+        from obligations.service import go_on_despite
+
+        user = require_user(request)
+        partner = service.get_partner(db_session, partner_id)
+        reason = str(data.get("override_reason") or "")
+        try:
+            go_on_despite(db_session, partner, action=OverrideAction.APPROVE_PARTNER, reason=reason, by=user)
+        except Invalid as exc:
+            return form_with_errors(
+                "partners/detail.html", exc, {"override_reason": reason}, **_detail_context(db_session, partner, user)
+            )
+        partner = service.approve_partner(db_session, partner, by=user)
         return redirect_with_message(
             request, request.app.route_reverse("partners:detail", partner_id=partner.id), f"{partner.name} is approved."
         )

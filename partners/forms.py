@@ -18,6 +18,7 @@ from creative_minds.forms import (
     Text,
     Website,
     raise_field,
+    raise_fields,
 )
 from creative_minds.timeutil import today
 from partners.models import AgreementStatus, BankAccountStatus, PartnerKind
@@ -26,6 +27,9 @@ if TYPE_CHECKING:
     from partners.models import Partner
 
 CHARITY_HELP = "Enter a charity number: 6 or 7 digits (England and Wales), SC and 6 digits (Scotland) or NIC and 6 digits (Northern Ireland)."
+PEER_LED_ONLY = (
+    "This question is only for peer-led groups. Choose 'Peer-led group' as the kind of group, or clear this answer."
+)
 COMPANY_HELP = "Enter a company number: 8 characters, like 01234567 or SC123456."
 
 
@@ -78,11 +82,15 @@ class PartnerDetails(BaseModel):
 
     @model_validator(mode="after")
     def _peer_led_fields(self) -> PartnerDetails:
+        # Host, constitution and bank account only apply to peer-led groups. An answer given for another
+        # kind of group is never dropped without a word: the form comes back asking which is right.
         if self.kind != PartnerKind.PEER_LED_GROUP:
-            # Host, constitution and bank account only apply to peer-led groups.
-            self.host_partner_id = None
-            self.has_constitution = False
-            self.bank_account_status = BankAccountStatus.NONE
+            answered = {
+                "host_partner_id": self.host_partner_id is not None,
+                "has_constitution": self.has_constitution,
+                "bank_account_status": self.bank_account_status != BankAccountStatus.NONE,
+            }
+            raise_fields({field: PEER_LED_ONLY for field, given in answered.items() if given})
         return self
 
 

@@ -116,6 +116,13 @@ def host_options(session: Session, *, exclude_id: int | None = None) -> list[Par
     return list(session.exec(query.order_by(Partner.name)))
 
 
+def hosted_groups(session: Session, host: Partner, *, user: User | None) -> list[Partner]:
+    """The peer-led groups a partner hosts, as this user may see them (approved ones, or all for coordinators
+    and the host's own people), by name."""
+    query = select(Partner).where(Partner.host_partner_id == host.id, Partner.status != PartnerStatus.ARCHIVED)
+    return [group for group in session.exec(query.order_by(Partner.name)) if can_view(user, group)]
+
+
 def count_awaiting_approval(session: Session) -> int:
     return session.exec(
         select(func.count()).select_from(Partner).where(Partner.status == PartnerStatus.AWAITING_APPROVAL)

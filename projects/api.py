@@ -6,13 +6,16 @@ from typing import Annotated
 
 from litestar import Controller, Request, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, Parameter, QueryParameter
+from litestar.params import FromPath, HeaderParameter, JSONBody
 from sqlmodel import Session
 
-from creative_minds.auth import login_required, require_user
+from creative_minds.accounts.models import Role
+from creative_minds.auth import login_required, require_user, roles_required
 from creative_minds.forms import parse_id
 from projects import service
+from projects.dependencies import FILTERS
 from projects.forms import ProjectInput, ProjectList, ProjectOut, StatusChange
+from projects.guards import may_change_project
 
 
 class ProjectApiController(Controller):
@@ -20,22 +23,11 @@ class ProjectApiController(Controller):
     guards = [login_required]
     tags = ["projects"]
 
-    @get("/", name="api:projects:list", sync_to_thread=True)
+    @get("/", name="api:projects:list", sync_to_thread=True, dependencies=FILTERS)
     def list_projects(
-        self,
-        request: Request,
-        db_session: NamedDependency[Session],
-        q: FromQuery[str] = "",
-        locality: FromQuery[str] = "",
-        category: FromQuery[str] = "",
-        status: FromQuery[str] = "",
-        partner_id: FromQuery[int | None] = None,
-        page_number: Annotated[int, QueryParameter(name="page", ge=1)] = 1,
+        self, request: Request, db_session: NamedDependency[Session], filters: NamedDependency[service.ProjectFilters]
     ) -> ProjectList:
         """Projects matching the filters, 25 per page. Drafts are visible only to their partner and coordinators."""
-        filters = service.ProjectFilters(
-            q=q, locality=locality, category=category, status=status, partner_id=partner_id, page=page_number
-        )
         found = service.search_projects(db_session, filters, user=require_user(request))
         return ProjectList(
             total=found.total, page=found.page, pages=found.pages, items=[ProjectOut.of(p) for p in found.items]
@@ -47,7 +39,7 @@ class ProjectApiController(Controller):
     ) -> ProjectOut:
         return ProjectOut.of(service.get_visible_project(db_session, project_id, require_user(request)))
 
-    @post("/", name="api:projects:create", sync_to_thread=True)
+    @post("/", name="api:projects:create", guards=[roles_required(Role.PARTNER)], sync_to_thread=True)
     def create_project(
         self, request: Request, db_session: NamedDependency[Session], data: JSONBody[ProjectInput]
     ) -> ProjectOut:
@@ -55,7 +47,7 @@ class ProjectApiController(Controller):
         project = service.create_project(db_session, data, by=require_user(request))
         return ProjectOut.of(service.get_project(db_session, project.id))
 
-    @put("/{project_id:int}", name="api:projects:update", sync_to_thread=True)
+    @put("/{project_id:int}", name="api:projects:update", guards=[may_change_project], sync_to_thread=True)
     def update_project(
         self,
         request: Request,
@@ -64,8 +56,8 @@ class ProjectApiController(Controller):
         data: JSONBody[ProjectInput],
         if_match: Annotated[
             str | None,
-            Parameter(
-                header="If-Match", description="The version you last read; a newer one on the server answers 409"
+            HeaderParameter(
+                name="If-Match", description="The version you last read; a newer one on the server answers 409"
             ),
         ] = None,
     ) -> ProjectOut:
@@ -74,7 +66,13 @@ class ProjectApiController(Controller):
         service.update_project(db_session, project, data, by=user, expected_version=parse_id(if_match))
         return ProjectOut.of(service.get_project(db_session, project.id))
 
-    @post("/{project_id:int}/status", name="api:projects:status", sync_to_thread=True, status_code=200)
+    @post(
+        "/{project_id:int}/status",
+        name="api:projects:status",
+        guards=[may_change_project],
+        sync_to_thread=True,
+        status_code=200,
+    )
     def change_status(
         self,
         request: Request,

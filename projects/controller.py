@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
+from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlmodel import Session
@@ -18,10 +18,12 @@ from creative_minds.db import StaleEdit
 from creative_minds.exceptions import Forbidden, Invalid
 from creative_minds.forms import form_values, parse_id, validate
 from creative_minds.localities import list_localities
-from creative_minds.views import form_with_errors, page, redirect_with_message, stale_form
+from creative_minds.views import created, form_with_errors, page, redirect_with_message, sent_before, stale_form
 from partners.service import partner_choices
 from projects import service
+from projects.dependencies import FILTERS
 from projects.forms import ProjectInput
+from projects.guards import may_change_project
 from projects.models import (
     ACTION_LABELS,
     AGE_GROUP_LABELS,
@@ -34,19 +36,9 @@ from projects.models import (
     ProjectStatus,
 )
 
-MONEY = ("total_cost_pence", "match_pence", "requested_pence", "cost_to_attend_pence")
-
 
 def parse_project_form(data: dict[str, Any], user: User) -> tuple[dict[str, Any], dict[str, str]]:
-    data = dict(data)
-    if not str(data.get("cost_to_attend") or "").strip():
-        data["cost_to_attend"] = "0"  # blank means free
-    values, errors = form_values(
-        data,
-        lists=("categories", "age_groups", "champion_ids"),
-        checkboxes=("wheelchair_accessible", "peer_led"),
-        money=MONEY,
-    )
+    values, errors = form_values(data, ProjectInput)  # a blank cost to attend means free
     if not user.is_coordinator:
         values["partner_id"] = user.partner_id
     return values, errors
@@ -79,21 +71,13 @@ class ProjectController(Controller):
     path = "/projects"
     guards = [login_required]
 
-    @get("/", name="projects:list", sync_to_thread=True)
+    @get("/", name="projects:list", sync_to_thread=True, dependencies=FILTERS)
     def list_projects(
         self,
         request: HTMXRequest,
         db_session: NamedDependency[Session],
-        q: FromQuery[str] = "",
-        locality: FromQuery[str] = "",
-        category: FromQuery[str] = "",
-        status: FromQuery[str] = "",
-        partner_id: FromQuery[int | None] = None,
-        page_number: Annotated[int, QueryParameter(name="page", ge=1)] = 1,
+        filters: NamedDependency[service.ProjectFilters],
     ) -> Template:
-        filters = service.ProjectFilters(
-            q=q[:100], locality=locality, category=category, status=status, partner_id=partner_id, page=page_number
-        )
         user = current_user(request)
         context = {
             "results": service.search_projects(db_session, filters, user=user),
@@ -128,13 +112,17 @@ class ProjectController(Controller):
         user = require_user(request)
         if not (user.is_coordinator or user.role == Role.PARTNER):
             raise Forbidden("Only partner groups and coordinators can add projects.")
+        if (again := sent_before(request, db_session, data, fallback="/projects")) is not None:
+            return again
         values, errors = parse_project_form(data, user)
         try:
             project = service.create_project(db_session, validate(ProjectInput, values, errors), by=user)
         except Invalid as exc:
             return form_with_errors("projects/new.html", exc, values, **form_choices(db_session, user))
-        return redirect_with_message(
+        return created(
             request,
+            db_session,
+            data,
             request.app.route_reverse("projects:detail", project_id=project.id),
             f"“{project.title}” is saved as a draft. Submit it when you are ready to ask for funding.",
         )
@@ -165,7 +153,7 @@ class ProjectController(Controller):
             **form_choices(db_session, user),
         )
 
-    @post("/{project_id:int}/edit", name="projects:update", sync_to_thread=True)
+    @post("/{project_id:int}/edit", name="projects:update", guards=[may_change_project], sync_to_thread=True)
     def update(
         self,
         request: Request,
@@ -202,7 +190,7 @@ class ProjectController(Controller):
             request, request.app.route_reverse("projects:detail", project_id=project.id), "Your changes are saved."
         )
 
-    @post("/{project_id:int}/status", name="projects:status", sync_to_thread=True)
+    @post("/{project_id:int}/status", name="projects:status", guards=[may_change_project], sync_to_thread=True)
     def change_status(
         self,
         request: Request,

@@ -6,6 +6,8 @@ from collections import Counter
 
 from sqlmodel import func, select
 
+from collectives.decisions.service import compute_results
+from collectives.rounds.models import Phase, Round
 from creative_minds.accounts.models import Role, User
 from creative_minds.demo import DEMO_PASSWORD, has_data, load_demo
 from creative_minds.geo import haversine_km
@@ -35,6 +37,15 @@ def test_demo_network(db, client):
     assert set(per_locality) == {"barnsley", "calderdale", "kirklees", "wakefield"}
     assert min(per_locality.values()) >= 200
 
+    # Every demo round with votes shows where the rules differ (random ballots made all three agree).
+    rounds_with_votes = [r for r in db.exec(select(Round)) if r.phase in (Phase.VOTING, Phase.CLOSED)]
+    assert {r.phase for r in rounds_with_votes} == {Phase.VOTING, Phase.CLOSED}
+    for round_ in rounds_with_votes:
+        results = compute_results(db, round_)
+        funded = {rule: set(outcome.selected) for rule, outcome in results.outcomes.items()}
+        assert funded["greedy"] != funded["mes"], round_.name
+        assert results.differences, round_.name  # and the page says which applications and why
+
     roles = Counter(u.role for u in db.exec(select(User)))
     assert all(roles[r.value] >= 1 for r in Role)
     # Every documented login works with the documented password.
@@ -42,3 +53,24 @@ def test_demo_network(db, client):
         client.cookies.clear()
         login(client, demo_login.email, DEMO_PASSWORD)
     assert "Your projects" in client.get("/").text
+
+
+def test_demo_has_dates_in_every_state(db, client):
+    from obligations.models import Obligation, OutboxMessage
+
+    load_demo(db)
+    db.commit()
+    obligations = list(db.exec(select(Obligation)))
+    states = Counter(o.state_label for o in obligations)
+    assert {"Due", "Overdue", "Done", "Waived"} <= set(states)
+    kinds = {o.kind for o in obligations}
+    assert {"insurance", "safeguarding", "agreement", "report", "follow_up", "applications_close"} <= kinds
+    # The approved demo group sees its overdue safeguarding review first, and its insurance due in 10 days.
+    client.cookies.clear()
+    login(client, "group@example.org", DEMO_PASSWORD)
+    home = client.get("/").text
+    needs = home[home.index("Needs you now") :]
+    assert "safeguarding policy review" in needs and "overdue by 5 days" in needs
+    assert "due in 10 days" in needs
+    # With no SMTP server set, the reminders wait in the outbox.
+    assert db.exec(select(func.count()).select_from(OutboxMessage)).one() > 0

@@ -6,7 +6,7 @@ from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, URLEncodedBody
+from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
@@ -20,8 +20,10 @@ from collectives.rounds.models import PHASE_LABELS, Phase, Round
 from creative_minds.accounts.models import Role, User
 from creative_minds.auth import coordinator_only, login_required, require_user
 from creative_minds.exceptions import Forbidden, Invalid
-from creative_minds.forms import form_values, validate
+from creative_minds.forms import form_values, parse_id, validate
 from creative_minds.views import form_with_errors, page, redirect_with_message
+from obligations.models import OverrideAction
+from obligations.service import go_on_despite, record_problems
 
 
 class ApplicationsController(Controller):
@@ -55,15 +57,32 @@ class ApplicationsController(Controller):
         )
 
     @get("/rounds/{round_id:int}/apply", name="applications:new", sync_to_thread=True)
-    def new_form(self, request: Request, db_session: NamedDependency[Session], round_id: FromPath[int]) -> Template:
+    def new_form(
+        self,
+        request: Request,
+        db_session: NamedDependency[Session],
+        round_id: FromPath[int],
+        project_id: FromQuery[str | None] = None,
+    ) -> Template:
         user = require_user(request)
         round_ = self._round_to_apply_to(db_session, round_id, user)
+        own = applications.projects_to_apply_with(db_session, user, round_) if user.role == Role.PARTNER else []
+        chosen = parse_id(project_id) if project_id else (own[0].id if len(own) == 1 else None)
+        values: dict[str, Any] = {}
+        for project in own:  # the project's own figures, so nobody types them twice
+            if project.id == chosen:
+                values = {
+                    "project_id": project.id,
+                    "amount_pence": project.requested_pence,
+                    "match_pence": project.match_pence,
+                }
         return page(
             "collectives/apply.html",
             round=round_,
-            values={},
+            values=values,
             errors={},
             projects=self._projects(db_session, user, round_),
+            figures={p.id: (p.requested_pence, p.match_pence, p.total_cost_pence) for p in own},
         )
 
     @staticmethod
@@ -92,11 +111,15 @@ class ApplicationsController(Controller):
         user = require_user(request)
         round_ = self._round_to_apply_to(db_session, round_id, user)
         projects = self._projects(db_session, user, round_)
-        values, errors = form_values(data, money=("amount_pence", "match_pence"))
+        values, errors = form_values(data, ApplicationInput)
         try:
             applications.apply(db_session, round_, validate(ApplicationInput, values, errors), by=user)
         except Invalid as exc:
-            return form_with_errors("collectives/apply.html", exc, values, round=round_, projects=projects)
+            own = applications.projects_to_apply_with(db_session, user, round_)
+            figures = {p.id: (p.requested_pence, p.match_pence, p.total_cost_pence) for p in own}
+            return form_with_errors(
+                "collectives/apply.html", exc, values, round=round_, projects=projects, figures=figures
+            )
         return redirect_with_message(
             request,
             "/applications",
@@ -134,6 +157,7 @@ class ApplicationsController(Controller):
             "application_labels": APPLICATION_LABELS,
             "reasons": [(k.value, v) for k, v in INELIGIBLE_LABELS.items()],
             "checks": {a.id: applications.application_problems(a) for a in items},
+            "partner_problems": {a.id: record_problems(a.partner, action=OverrideAction.MARK_ELIGIBLE) for a in items},
             "reason_labels": applications.reason_labels,
             "days_waiting": rounds.days_waiting,
             "can_decide": round_.phase == Phase.ELIGIBILITY,
@@ -158,14 +182,23 @@ class ApplicationsController(Controller):
         application = applications.get_application(db_session, application_id)
         if application.round_id != round_id:
             raise Invalid("This application belongs to another round.")
-        values, errors = form_values(data, lists=("reasons",))
+        values, errors = form_values(data, EligibilityInput)
         values["eligible"] = values.get("decision") == "eligible"
         if values.get("decision") not in ("eligible", "ineligible"):
             errors["decision"] = "Choose eligible or not eligible."
+        user = require_user(request)
         try:
-            applications.decide_eligibility(
-                db_session, application, validate(EligibilityInput, values, errors), by=require_user(request)
-            )
+            decision = validate(EligibilityInput, values, errors)
+            if decision.eligible:
+                go_on_despite(
+                    db_session,
+                    application.partner,
+                    action=OverrideAction.MARK_ELIGIBLE,
+                    reason=str(values.get("override_reason") or ""),
+                    by=user,
+                    application_id=application.id,
+                )
+            applications.decide_eligibility(db_session, application, decision, by=user)
         except Invalid as exc:
             context = self._eligibility_context(db_session, application.round)
             context.update(errors=exc.errors, error_message=exc.message, error_for=application.id)

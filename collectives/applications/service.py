@@ -13,6 +13,7 @@ from creative_minds.accounts.models import Role, User
 from creative_minds.db import get_or_404
 from creative_minds.exceptions import Conflict, Forbidden, Invalid
 from creative_minds.timeutil import utcnow
+from obligations import events
 from partners.models import AgreementStatus, Partner, PartnerStatus
 from projects.models import Project, ProjectStatus
 from projects.service import follow_funding
@@ -129,6 +130,7 @@ def apply(session: Session, round_: Round, data: ApplicationInput, *, by: User) 
     session.add(application)
     follow_funding(session, project, ProjectStatus.SUBMITTED)
     session.flush()
+    events.application_received(session, application)
     return application
 
 
@@ -168,6 +170,7 @@ def decide_eligibility(session: Session, application: Application, data: Eligibi
     application.checked_at = utcnow()
     session.add(application)
     session.flush()
+    events.eligibility_decided(session, application, reason_labels(application.reason_codes))
     return application
 
 

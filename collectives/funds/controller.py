@@ -18,11 +18,13 @@ from collectives.funds.forms import FundInput, LedgerInput
 from collectives.funds.models import ENTRY_LABELS, LedgerEntry
 from collectives.rounds.models import Round
 from creative_minds.auth import coordinator_only, require_user
-from creative_minds.exceptions import Invalid
+from creative_minds.exceptions import Conflict, Invalid
 from creative_minds.forms import form_values, validate
 from creative_minds.localities import list_localities
 from creative_minds.money import MoneyError, parse_pounds
-from creative_minds.views import form_with_errors, page, redirect_with_message
+from creative_minds.views import created, form_with_errors, page, redirect_with_message, sent_before
+from obligations.models import OverrideAction
+from obligations.service import go_on_despite
 
 
 def _ledger_context(db_session: Session) -> dict[str, Any]:
@@ -82,8 +84,10 @@ class FundsController(Controller):
     def create(
         self, request: Request, db_session: NamedDependency[Session], data: URLEncodedBody[dict[str, Any]]
     ) -> Template | Redirect:
+        if (again := sent_before(request, db_session, data, fallback="/funds")) is not None:
+            return again
         localities = list_localities(db_session)
-        values, errors = form_values(data, money=("total_pence",))
+        values, errors = form_values(data, FundInput)
         shares: dict[int, int] = {}
         for loc in localities:
             raw = values.get(f"share_{loc.id}", "")
@@ -96,22 +100,33 @@ class FundsController(Controller):
             fund = funds.create_fund(db_session, validate(FundInput, values, errors), by=require_user(request))
         except Invalid as exc:
             return form_with_errors("collectives/fund_new.html", exc, values, localities=localities)
-        return redirect_with_message(request, "/funds", f"{fund.name} recorded and split between the localities.")
+        return created(request, db_session, data, "/funds", f"{fund.name} recorded and split between the localities.")
 
     @post("/ledger", name="funds:ledger_entry", sync_to_thread=True)
     def ledger_entry(
         self, request: Request, db_session: NamedDependency[Session], data: URLEncodedBody[dict[str, Any]]
     ) -> Template | Redirect:
         kind = str(data.get("kind") or "")
-        if kind not in ("payment", "increase", "decrease"):
-            raise Invalid(
-                "Choose what happened: a payment, or a commitment going up or down.", errors={"kind": "Choose one."}
-            )
-        values, errors = form_values(data, money=("amount_pence",))
+        values, errors = form_values(data, LedgerInput)
         user = require_user(request)
         try:
+            if kind not in ("payment", "increase", "decrease"):  # in place, keeping the amount and note typed
+                raise Invalid(
+                    "Choose what happened: a payment, or a commitment going up or down.",
+                    errors={"kind": "Choose what happened.", **errors},
+                )
             entry_data = validate(LedgerInput, values, errors)
             if kind == "payment":
+                application = db_session.get(Application, entry_data.application_id)
+                if application is not None:
+                    go_on_despite(
+                        db_session,
+                        application.partner,
+                        action=OverrideAction.RECORD_PAYMENT,
+                        reason=str(values.get("override_reason") or ""),
+                        by=user,
+                        application_id=application.id,
+                    )
                 ledger.record_payment(
                     db_session, entry_data.application_id, entry_data.amount_pence, entry_data.note, by=user
                 )
@@ -123,4 +138,10 @@ class FundsController(Controller):
         except Invalid as exc:
             context = _ledger_context(db_session)
             return form_with_errors("collectives/ledger.html", exc, {**values, "kind": kind}, **context)
+        except Conflict as exc:  # refused by the money rules: the same form, what was typed kept, 409
+            refused = Invalid(exc.message, errors={"amount_pence": exc.message})
+            context = _ledger_context(db_session)
+            return form_with_errors(
+                "collectives/ledger.html", refused, {**values, "kind": kind}, status_code=409, **context
+            )
         return redirect_with_message(request, "/funds#entries", "Ledger entry recorded.")

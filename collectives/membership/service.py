@@ -24,6 +24,7 @@ from creative_minds.exceptions import Conflict, Forbidden, Invalid
 from creative_minds.localities import Locality
 from creative_minds.passwords import hash_password
 from creative_minds.timeutil import utcnow
+from obligations import events
 from partners.forms import AccountInput
 from partners.models import Partner
 
@@ -100,6 +101,7 @@ def request_to_join(session: Session, user: User, data: JoinInput) -> Membership
     membership.decided_by_id = None
     session.add(membership)
     session.flush()
+    events.join_requested(session, membership)
     return membership
 
 

@@ -26,11 +26,12 @@ from collectives.rounds.access import RoundAccess
 from collectives.rounds.forms import RoundInput
 from collectives.rounds.models import PHASE_LABELS, RULE_LABELS, TIE_RULE_LABELS, Phase, Round, Rule, TieRule
 from collectives.voting import service as voting
+from connections.funnel import track_records
 from creative_minds.accounts.models import Role, User
 from creative_minds.auth import coordinator_only, login_required, require_user
-from creative_minds.exceptions import Forbidden, Invalid, NotFound
+from creative_minds.exceptions import Conflict, Forbidden, Invalid, NotFound
 from creative_minds.forms import form_values, parse_id, validate
-from creative_minds.views import form_with_errors, page, redirect_with_message
+from creative_minds.views import created, form_with_errors, page, redirect_with_message, sent_before
 
 RULE_TITLES = {
     "greedy": "Most approvals first",
@@ -56,7 +57,9 @@ def visible_round(db_session: Session, round_id: int, user: User, need: str = "s
     return round_, access.require(can, need)
 
 
-def _round_context(db_session: Session, round_: Round, user: User, can: RoundAccess) -> dict[str, Any]:
+def _round_context(
+    db_session: Session, round_: Round, user: User, can: RoundAccess, *, small_number: int
+) -> dict[str, Any]:
     ballot = voting.my_ballot(db_session, round_.id, user.id) if can.deliberate else None
     decision = decisions.get_decision(db_session, round_.id)
     shown = access.shown_applications(can, round_, applications.applications_in(db_session, round_.id))
@@ -84,6 +87,12 @@ def _round_context(db_session: Session, round_: Round, user: User, can: RoundAcc
         "approved": ballot.approved_ids if ballot else set(),
         "sealed_receipts": sealed_receipts,
         "conflicted": membership.conflicted_partner_ids(db_session, user.id),
+        # Each applicant's connections, attendance and wellbeing change, small numbers hidden (connections/funnel.py).
+        "track_records": track_records(
+            db_session, [(a.project_id, a.partner_id) for a in shown], small_number=small_number
+        )
+        if can.deliberate
+        else {},
         "decision": decision,
         "can_apply": can.apply,
         "tie_order": rounds.published_tie_order(db_session, round_)
@@ -147,18 +156,21 @@ class RoundsController(Controller):
     def create(
         self, request: Request, db_session: NamedDependency[Session], data: URLEncodedBody[dict[str, Any]]
     ) -> Template | Redirect:
-        values, errors = form_values(data, checkboxes=("quorum_lived_experience",), money=("budget_pence",))
+        if (again := sent_before(request, db_session, data, fallback="/rounds")) is not None:
+            return again
+        values, errors = form_values(data, RoundInput)
         try:
             round_ = rounds.create_round(db_session, validate(RoundInput, values, errors), by=require_user(request))
         except Invalid as exc:
             return form_with_errors("collectives/round_new.html", exc, values, **self._choices(db_session))
-        return redirect_with_message(request, f"/rounds/{round_.id}", f"{round_.name} is open for applications.")
+        return created(request, db_session, data, f"/rounds/{round_.id}", f"{round_.name} is open for applications.")
 
     @get("/{round_id:int}", name="rounds:detail", sync_to_thread=True)
     def detail(self, request: Request, db_session: NamedDependency[Session], round_id: FromPath[int]) -> Template:
         user = require_user(request)
         round_, can = visible_round(db_session, round_id, user)
-        return page("collectives/round.html", **_round_context(db_session, round_, user, can))
+        small = request.app.state.settings.small_number_threshold
+        return page("collectives/round.html", **_round_context(db_session, round_, user, can, small_number=small))
 
     @post("/{round_id:int}/advance", name="rounds:advance", guards=[coordinator_only], sync_to_thread=True)
     def advance(
@@ -181,7 +193,13 @@ class RoundsController(Controller):
                 confirmed=data.get("confirm") == "yes",
             )
         except Invalid as exc:  # not confirmed: the same page again, with the message beside the box
-            context = _round_context(db_session, round_, user, access.round_access(db_session, user, round_))
+            context = _round_context(
+                db_session,
+                round_,
+                user,
+                access.round_access(db_session, user, round_),
+                small_number=request.app.state.settings.small_number_threshold,
+            )
             context.update(errors=exc.errors, error_message=exc.message)
             return page("collectives/round.html", status_code=422, **context)
         return redirect_with_message(
@@ -224,7 +242,9 @@ class RoundsController(Controller):
         try:
             ballot = voting.cast_ballot(db_session, round_, ids, by=user)
         except Invalid as exc:
-            context = _round_context(db_session, round_, user, can)
+            context = _round_context(
+                db_session, round_, user, can, small_number=request.app.state.settings.small_number_threshold
+            )
             context.update(approved=set(ids), errors=exc.errors, error_message=exc.message)
             return page("collectives/round.html", status_code=422, **context)
         count = len(ballot.approvals)
@@ -278,12 +298,17 @@ class RoundsController(Controller):
 
     @get("/{round_id:int}/decision", name="rounds:decision", sync_to_thread=True)
     def decision(self, request: Request, db_session: NamedDependency[Session], round_id: FromPath[int]) -> Template:
+        return page("collectives/decision.html", **self._decision_context(request, db_session, round_id))
+
+    @staticmethod
+    def _decision_context(request: Request, db_session: Session, round_id: int) -> dict[str, Any]:
         user = require_user(request)
         round_, _ = visible_round(db_session, round_id, user, "deliberate")
         record = decisions.require_decision(db_session, round_.id)
         sealed = json.loads(record.record_json)
-        return page(
-            "collectives/decision.html",
+        return dict(
+            values={},
+            errors={},
             round=round_,
             decision=record,
             record=sealed,
@@ -306,22 +331,39 @@ class RoundsController(Controller):
         db_session: NamedDependency[Session],
         round_id: FromPath[int],
         data: URLEncodedBody[dict[str, Any]],
-    ) -> Redirect:
+    ) -> Template | Redirect:
         raw_action, raw_application = str(data.get("action") or ""), str(data.get("application_id") or "")
+        reason = str(data.get("reason") or "")
         application_id = parse_id(raw_application)
-        if raw_action not in set(AmendmentAction) or application_id is None:
-            raise Invalid("Choose an application and whether to fund it or not.", errors={"action": "Choose one."})
-        amendments.amend(
-            db_session,
-            round_id,
-            application_id,
-            AmendmentAction(raw_action),
-            str(data.get("reason") or ""),
-            by=require_user(request),
-        )
+        try:
+            missing = {}
+            if application_id is None:
+                missing["application_id"] = "Choose the application to amend."
+            if raw_action not in set(AmendmentAction):
+                missing["action"] = "Choose whether to fund it or not."
+            if missing:
+                raise Invalid("Choose an application and whether to fund it or not.", errors=missing)
+            assert application_id is not None
+            amendments.amend(
+                db_session, round_id, application_id, AmendmentAction(raw_action), reason, by=require_user(request)
+            )
+        except Conflict as exc:
+            return self._amendment_again(
+                request, db_session, round_id, data, Invalid(exc.message, errors={"action": exc.message})
+            )
+        except Invalid as exc:  # the record again, the amendment form open with what was typed and each message
+            return self._amendment_again(request, db_session, round_id, data, exc)
         return redirect_with_message(
             request, f"/rounds/{round_id}/decision#amendments", "Amendment recorded beside the decision."
         )
+
+    def _amendment_again(
+        self, request: Request, db_session: Session, round_id: int, data: dict[str, Any], exc: Invalid
+    ) -> Template:
+        values = {key: str(data.get(key) or "") for key in ("application_id", "action", "reason")}
+        context = self._decision_context(request, db_session, round_id)
+        del context["values"], context["errors"]
+        return form_with_errors("collectives/decision.html", exc, values, **context)
 
     @post("/{round_id:int}/publish", name="rounds:publish", guards=[coordinator_only], sync_to_thread=True)
     def publish(self, request: Request, db_session: NamedDependency[Session], round_id: FromPath[int]) -> Redirect:

@@ -19,6 +19,7 @@ from creative_minds.db import get_or_404
 from creative_minds.exceptions import Conflict, Forbidden, Invalid
 from creative_minds.money import format_pence
 from creative_minds.timeutil import utcnow
+from obligations import events
 
 
 def get_round(session: Session, round_id: int) -> Round:
@@ -165,6 +166,8 @@ def advance_phase(
     if target == Phase.VOTING and round_.tie_rule == TieRule.LOT:
         _draw_lots(session, round_)
     session.flush()
+    if target == Phase.VOTING:
+        events.vote_opened(session, round_)
     return round_
 
 

@@ -8,16 +8,16 @@ from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from creative_minds.accounts.models import Role, User
 from creative_minds.accounts.service import list_users
 from creative_minds.auth import coordinator_only, require_user, roles_required
-from creative_minds.exceptions import Invalid
+from creative_minds.exceptions import Forbidden, Invalid
 from creative_minds.forms import form_values, parse_id, validate
 from creative_minds.localities import list_localities
-from creative_minds.views import form_with_errors, page, redirect_with_message
-from projects.models import Project, ProjectStatus
+from creative_minds.views import created, form_with_errors, page, redirect_with_message, sent_before
+from projects.service import find_project_choices
 from stories.equality import QUESTIONS
 from stories.participants import service as participants
 from stories.participants.forms import ParticipantInput
@@ -27,26 +27,38 @@ from stories.publishing.models import CONSENT_LABELS, THEME_LABELS
 from stories.scores import service as scores
 from stories.scores import swemwbs
 from stories.scores.forms import ScoreInput
-from stories.scores.models import SCORE_KIND_LABELS
+from stories.scores.models import COMPLETION_MODE_LABELS, SCORE_KIND_LABELS, CompletionMode, ScoreKind
 
 reporters = roles_required(Role.REPORTER)
 
 
 def project_choices(session: Session) -> list[tuple[int, str]]:
-    rows = session.exec(
-        select(Project.id, Project.title)
-        .where(
-            col(Project.status).in_(
-                [ProjectStatus.FUNDED.value, ProjectStatus.ACTIVE.value, ProjectStatus.COMPLETED.value]
-            )
-        )
-        .order_by(Project.title, Project.id)
-    )
-    return [(pid, title) for pid, title in rows]  # type: ignore[misc]
+    """Every running project for a drop-down list, each with what tells it apart from others of the same
+    title: its partner, venue and day."""
+    choices, _ = find_project_choices(session, limit=None)
+    return [(c.id, c.label) for c in choices]
 
 
-def _participant_form_context(session: Session) -> dict[str, Any]:
-    return {"questions": QUESTIONS, "projects": project_choices(session)}
+CHOOSER_LIMIT = 25
+
+
+def _participant_form_context(session: Session, values: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The project chooser: the projects ticked (kept through every search), and the ones found by the words
+    typed in "Find a project" (title, group, venue, town or day), without any script."""
+    values = values or {}
+    ticked = [i for i in (parse_id(str(v)) for v in values.get("project_ids") or []) if i is not None]
+    chosen, _ = find_project_choices(session, ids=ticked, limit=None) if ticked else ([], 0)
+    q = str(values.get("project_q") or "")[:100].strip()
+    found, total = find_project_choices(session, q, limit=CHOOSER_LIMIT + len(chosen)) if q else ([], 0)
+    found = [c for c in found if c.id not in set(ticked)][:CHOOSER_LIMIT]
+    return {"questions": QUESTIONS, "chosen": chosen, "found": found, "found_total": total, "project_q": q}
+
+
+def _saved_message(score) -> str:
+    if score.is_scored:
+        return f"Saved: raw score {score.raw_score}, metric score {score.metric_score}."
+    missing = ", ".join(map(str, score.missing_items))
+    return f"Saved, but not scored: statement {missing} has no answer. Correct the form when you have it."
 
 
 def _own_projects(participant) -> list[tuple[int, str]]:
@@ -70,13 +82,14 @@ class ParticipantsController(Controller):
         )
 
     @get("/new", name="participants:new", sync_to_thread=True)
-    def new_form(self, db_session: NamedDependency[Session]) -> Template:
+    def new_form(self, db_session: NamedDependency[Session], project_q: FromQuery[str] = "") -> Template:
+        values = {"project_q": project_q}
         return page(
             "stories/participant_form.html",
-            values={},
+            values=values,
             errors={},
             participant=None,
-            **_participant_form_context(db_session),
+            **_participant_form_context(db_session, values),
         )
 
     @post("/new", name="participants:create", sync_to_thread=True)
@@ -84,16 +97,22 @@ class ParticipantsController(Controller):
         self, request: Request, db_session: NamedDependency[Session], data: URLEncodedBody[dict[str, Any]]
     ) -> Template | Redirect:
         values, errors = form_values(data, lists=("project_ids",))
+        if values.get("find_projects"):  # "Find projects": the same form with what matched, nothing saved
+            context = _participant_form_context(db_session, values)
+            return page("stories/participant_form.html", values=values, errors={}, participant=None, **context)
+        if (again := sent_before(request, db_session, data, fallback="/participants")) is not None:
+            return again
         try:
             participant = participants.create_participant(
                 db_session, validate(ParticipantInput, values, errors), by=require_user(request)
             )
         except Invalid as exc:
-            return form_with_errors(
-                "stories/participant_form.html", exc, values, participant=None, **_participant_form_context(db_session)
-            )
-        return redirect_with_message(
+            context = _participant_form_context(db_session, values)
+            return form_with_errors("stories/participant_form.html", exc, values, participant=None, **context)
+        return created(
             request,
+            db_session,
+            data,
             f"/participants/{participant.id}",
             f"Participant {participant.code} added. Give them this code; no name is kept.",
         )
@@ -106,6 +125,7 @@ class ParticipantsController(Controller):
             participant=participant,
             questions=QUESTIONS,
             kinds=SCORE_KIND_LABELS,
+            modes=COMPLETION_MODE_LABELS,
             consents=CONSENT_LABELS,
         )
 
@@ -121,7 +141,7 @@ class ParticipantsController(Controller):
             values=values,
             errors={},
             participant=participant,
-            **_participant_form_context(db_session),
+            **_participant_form_context(db_session, values),
         )
 
     @post("/{participant_id:int}/edit", name="participants:update", sync_to_thread=True)
@@ -135,6 +155,9 @@ class ParticipantsController(Controller):
         user = require_user(request)
         participant = participants.get_participant(db_session, participant_id, by=user)
         values, errors = form_values(data, lists=("project_ids",))
+        if values.get("find_projects"):  # "Find projects": the same form with what matched, nothing saved
+            context = _participant_form_context(db_session, values)
+            return page("stories/participant_form.html", values=values, errors={}, participant=participant, **context)
         try:
             participants.update_participant(
                 db_session, participant, validate(ParticipantInput, values, errors), by=user
@@ -145,7 +168,7 @@ class ParticipantsController(Controller):
                 exc,
                 values,
                 participant=participant,
-                **_participant_form_context(db_session),
+                **_participant_form_context(db_session, values),
             )
         return redirect_with_message(request, f"/participants/{participant.id}", "Saved.")
 
@@ -175,6 +198,7 @@ class ParticipantsController(Controller):
                 participant=participant,
                 questions=QUESTIONS,
                 kinds=SCORE_KIND_LABELS,
+                modes=COMPLETION_MODE_LABELS,
                 consents=CONSENT_LABELS,
             )
         return redirect_with_message(
@@ -234,26 +258,32 @@ class ParticipantsController(Controller):
         request: Request,
         db_session: NamedDependency[Session],
         participant_id: FromPath[int],
-        kind: FromQuery[str] = "baseline",
+        kind: FromQuery[str] = "",
     ) -> Template:
         participant = participants.get_participant(db_session, participant_id, by=require_user(request))
+        values = scores.form_defaults(participant)
+        if kind in {k.value for k in ScoreKind}:
+            values["kind"] = kind
         return page(
             "stories/score_form.html",
             participant=participant,
-            values={"kind": kind},
+            values=values,
             errors={},
             **self._score_context(participant),
         )
 
     @staticmethod
-    def _score_context(participant) -> dict[str, Any]:
+    def _score_context(participant, score=None, existing=None) -> dict[str, Any]:
         return {
             "items": swemwbs.ITEMS,
             "answers": swemwbs.ANSWERS,
             "attribution": swemwbs.ATTRIBUTION,
             "intro": swemwbs.INTRO,
             "kinds": [(k.value, v) for k, v in SCORE_KIND_LABELS.items()],
+            "modes": [(m.value, m.label) for m in CompletionMode if m != CompletionMode.NOT_RECORDED],
             "projects": _own_projects(participant),
+            "score": score,
+            "existing": existing,
         }
 
     @post("/{participant_id:int}/scores/new", name="participants:score_create", sync_to_thread=True)
@@ -264,20 +294,86 @@ class ParticipantsController(Controller):
         participant_id: FromPath[int],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
+        if (again := sent_before(request, db_session, data, fallback="/participants")) is not None:
+            return again
         user = require_user(request)
         participant = participants.get_participant(db_session, participant_id, by=user)
-        values, errors = form_values(data)
+        values, errors = form_values(data, checkboxes=("replace",))
         try:
-            score = scores.record_score(db_session, participant, validate(ScoreInput, values, errors), by=user)
+            score = scores.record_score(
+                db_session,
+                participant,
+                validate(ScoreInput, values, errors),
+                by=user,
+                replace=bool(values.get("replace")),
+                reason=str(values.get("reason") or ""),
+            )
+        except scores.AlreadyRecorded as exc:
+            return form_with_errors(
+                "stories/score_form.html",
+                exc,
+                values,
+                participant=participant,
+                **self._score_context(participant, existing=exc.existing),
+            )
         except Invalid as exc:
             return form_with_errors(
                 "stories/score_form.html", exc, values, participant=participant, **self._score_context(participant)
             )
-        if score.is_scored:
-            message = f"Saved: raw score {score.raw_score}, metric score {score.metric_score}."
-        else:
-            message = "Saved, but not scored: only forms with all seven answers are scored."
-        return redirect_with_message(request, f"/participants/{participant.id}", message)
+        return created(request, db_session, data, f"/participants/{participant.id}", _saved_message(score))
+
+    @get("/{participant_id:int}/scores/{score_id:int}/edit", name="participants:score_edit", sync_to_thread=True)
+    def score_edit_form(
+        self,
+        request: Request,
+        db_session: NamedDependency[Session],
+        participant_id: FromPath[int],
+        score_id: FromPath[int],
+    ) -> Template:
+        user = require_user(request)
+        participant = participants.get_participant(db_session, participant_id, by=user)
+        score = scores.get_score(db_session, participant, score_id)
+        if not scores.can_correct(user, score):
+            raise Forbidden("Only the reporter who entered this form, or a coordinator, can correct it.")
+        return page(
+            "stories/score_form.html",
+            participant=participant,
+            values=scores.score_values(score),
+            errors={},
+            **self._score_context(participant, score=score),
+        )
+
+    @post("/{participant_id:int}/scores/{score_id:int}/edit", name="participants:score_update", sync_to_thread=True)
+    def score_update(
+        self,
+        request: Request,
+        db_session: NamedDependency[Session],
+        participant_id: FromPath[int],
+        score_id: FromPath[int],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Template | Redirect:
+        user = require_user(request)
+        participant = participants.get_participant(db_session, participant_id, by=user)
+        score = scores.get_score(db_session, participant, score_id)
+        values, errors = form_values(data)
+        try:
+            scores.correct_score(
+                db_session,
+                participant,
+                score,
+                validate(ScoreInput, values, errors),
+                reason=str(values.get("reason") or ""),
+                by=user,
+            )
+        except Invalid as exc:
+            return form_with_errors(
+                "stories/score_form.html",
+                exc,
+                values,
+                participant=participant,
+                **self._score_context(participant, score=score),
+            )
+        return redirect_with_message(request, f"/participants/{participant.id}", "Corrected. " + _saved_message(score))
 
     @get("/{participant_id:int}/stories/new", name="participants:story_new", sync_to_thread=True)
     def story_form(
@@ -304,6 +400,8 @@ class ParticipantsController(Controller):
         participant_id: FromPath[int],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
+        if (again := sent_before(request, db_session, data, fallback="/participants")) is not None:
+            return again
         user = require_user(request)
         participant = participants.get_participant(db_session, participant_id, by=user)
         values, errors = form_values(data, lists=("themes",))
@@ -313,6 +411,10 @@ class ParticipantsController(Controller):
             return form_with_errors(
                 "stories/story_form.html", exc, values, participant=participant, **self._story_context(participant)
             )
-        return redirect_with_message(
-            request, f"/stories/{story.id}", "Story saved. A coordinator reviews it before anything is public."
+        return created(
+            request,
+            db_session,
+            data,
+            f"/stories/{story.id}",
+            "Story saved. A coordinator reviews it before anything is public.",
         )

@@ -138,6 +138,7 @@ def get_participant(session: Session, participant_id: int, *, by: User) -> Parti
         options=[
             selectinload(Participant.project_links).selectinload(ParticipantProject.project),
             selectinload(Participant.scores).selectinload(WellbeingScore.project),
+            selectinload(Participant.scores).selectinload(WellbeingScore.revisions),
             selectinload(Participant.stories),
         ],
     )

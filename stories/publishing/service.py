@@ -12,7 +12,9 @@ from creative_minds.db import get_or_404
 from creative_minds.exceptions import Conflict, Forbidden, Invalid
 from creative_minds.localities import Locality
 from creative_minds.timeutil import utcnow
+from obligations import events
 from projects.models import Project
+from projects.service import find_project_choices
 from stories.participants.models import Participant
 from stories.participants.service import check_access, check_can_see
 from stories.publishing.forms import StoryInput
@@ -94,6 +96,8 @@ def review(session: Session, story: Story, *, publish: bool, by: User) -> Story:
     session.add(story)
     session.flush()
     _trail(session, by, AuditAction.PUBLISH, story, "published" if publish else "not published")
+    if publish:
+        events.story_published(session, story.id, story.recorded_by_id)
     return story
 
 
@@ -107,6 +111,7 @@ def change_consent(session: Session, story: Story, consent: Consent, *, by: User
             "No first name recorded.",
             errors={"consent": "This story has no first name to show; choose public without a name."},
         )
+    was_public = story.consent in PUBLIC_CONSENTS
     story.consent = consent.value
     story.consent_changed_at = utcnow()
     if consent.value not in PUBLIC_CONSENTS and story.status == StoryStatus.PUBLISHED:
@@ -116,6 +121,10 @@ def change_consent(session: Session, story: Story, consent: Consent, *, by: User
     session.add(story)
     session.flush()
     _trail(session, by, AuditAction.CONSENT, story, f"consent now: {story.consent}")
+    if was_public and consent.value not in PUBLIC_CONSENTS:
+        events.consent_withdrawn(
+            session, story.id, story.recorded_by_id, story.consent_changed_at.strftime("%Y%m%d%H%M%S")
+        )
     return story
 
 
@@ -142,11 +151,11 @@ def public_stories(
 
 
 def public_projects(session: Session) -> list[tuple[int, str]]:
-    rows = session.exec(
-        select(Project.id, Project.title)
-        .join(Story, Story.project_id == Project.id)
+    """Projects with a public story, each labelled with what tells it apart (partner, venue, day)."""
+    ids = session.exec(
+        select(Story.project_id)
         .where(Story.status == StoryStatus.PUBLISHED, col(Story.consent).in_(PUBLIC_CONSENTS))
         .distinct()
-        .order_by(Project.title)
     )
-    return [(pid, title) for pid, title in rows]  # type: ignore[misc]
+    choices, _ = find_project_choices(session, ids=list(ids), limit=None)
+    return [(c.id, c.label) for c in choices]

@@ -1,24 +1,86 @@
-"""The evaluation report: paired SWEMWBS changes for any project, partner, locality and period."""
+"""The evaluation report: paired SWEMWBS changes for any project, partner, locality, year and way of
+completing, with who is left out and why, loss to follow-up, and small numbers protected across views.
+
+One query fetches every course (one person at one project: their baseline and any follow-up) as plain
+columns; everything else is worked out from those rows (see suppression.py for the building blocks).
+"""
 
 from __future__ import annotations
 
 import io
 import random
-from dataclasses import dataclass, field
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 
+import sqlalchemy as sa
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, select
 
+from creative_minds.accounts.models import User
 from creative_minds.csvout import safe_writer
+from creative_minds.formatting import half_up
 from creative_minds.localities import Locality
+from partners.models import Partner
 from projects.models import Project
 from stories.equality import NOT_ANSWERED, QUESTIONS
 from stories.participants.models import Participant
+from stories.participants.service import visible_to
 from stories.reports.stats import PairedSummary, summarise
 from stories.reports.suppression import Cell, suppress
-from stories.scores.models import ScoreKind, WellbeingScore
+from stories.scores.models import ASSISTED, CompletionMode, ScoreKind, WellbeingScore
+from stories.scores.swemwbs import METRIC
+
+HUNDREDTHS = {raw: int(metric * 100) for raw, metric in METRIC.items()}
+ADVISED_PAIRS = 30  # the scale's authors: at least 30 people with both forms before drawing conclusions
+
+# Context, not a target: Health Survey for England 2010-13, n = 27,169 (Ng Fat et al. 2017).
+NORMS = {"men": Decimal("23.7"), "women": Decimal("23.2")}
+NORMS_SOURCE = "Health Survey for England 2010–13, n = 27,169 (Ng Fat et al. 2017)"
+
+
+class PairMode:
+    """How a pair's two forms were completed."""
+
+    SELF = "self"
+    ASSISTED = "assisted"
+    NOT_RECORDED = "not_recorded"
+
+
+PAIR_MODE_LABELS = {
+    PairMode.SELF: "Both forms by the person alone",
+    PairMode.ASSISTED: "One or both forms read out or filled in for them",
+    PairMode.NOT_RECORDED: "Not recorded for one or both forms",
+}
+
+
+class Reason:
+    INCOMPLETE_BASELINE = "incomplete_baseline"
+    INCOMPLETE_FOLLOW_UP = "incomplete_follow_up"
+    NOT_YET = "no_follow_up_yet"
+    PAST_DUE = "no_follow_up_past_due"
+    OUTSIDE_WINDOW = "outside_window"
+
+
+REASON_LABELS = {
+    Reason.INCOMPLETE_BASELINE: "Baseline not scored (an answer is missing)",
+    Reason.INCOMPLETE_FOLLOW_UP: "Follow-up not scored (an answer is missing)",
+    Reason.NOT_YET: "No follow-up yet (the window is still open)",
+    Reason.PAST_DUE: "No follow-up, and the window has closed",
+    Reason.OUTSIDE_WINDOW: "Follow-up filled in outside the window",
+}
+
+
+def pair_mode(baseline_mode: str, follow_up_mode: str) -> str:
+    modes = {baseline_mode, follow_up_mode}
+    if modes & set(ASSISTED):
+        return PairMode.ASSISTED
+    if CompletionMode.NOT_RECORDED.value in modes:
+        return PairMode.NOT_RECORDED
+    return PairMode.SELF
 
 
 @dataclass(frozen=True)
@@ -26,34 +88,279 @@ class Scope:
     project_id: int | None = None
     partner_id: int | None = None
     locality: str = ""
-    date_from: date | None = None  # baseline completed on or after
-    date_to: date | None = None  # baseline completed on or before
+    year: int | None = None  # of the baseline
+    mode: str = ""  # a PairMode, or "" for every way of completing
+
+    @property
+    def geographic(self) -> bool:
+        return bool(self.project_id or self.partner_id or self.locality)
 
     def describe(self, names: dict[str, str]) -> str:
         parts = [names.get("project") or names.get("partner") or names.get("locality") or "the whole network"]
-        if self.date_from or self.date_to:
-            start = f"{self.date_from:%d %B %Y}" if self.date_from else "the start"
-            end = f"{self.date_to:%d %B %Y}" if self.date_to else "today"
-            parts.append(f"baselines from {start} to {end}")
+        parts.append(f"baselines in {self.year}" if self.year else "all years")
+        if self.mode:
+            parts.append(PAIR_MODE_LABELS[self.mode].lower())
         return ", ".join(parts)
 
 
 @dataclass(frozen=True)
-class Pair:
+class Window:
+    min_weeks: int = 8
+    max_weeks: int = 26
+
+    def holds(self, baseline_on: date, follow_up_on: date) -> bool:
+        return self.min_weeks * 7 <= (follow_up_on - baseline_on).days <= self.max_weeks * 7
+
+    def closed(self, baseline_on: date, today: date) -> bool:
+        return (today - baseline_on).days > self.max_weeks * 7
+
+
+@dataclass(frozen=True)
+class ProjectInfo:
+    id: int
+    title: str
+    partner_id: int
+    partner_name: str
+    locality: str  # slug
+    locality_name: str
+
+
+@dataclass
+class Course:
+    """One person at one project: their baseline form and any follow-up, as plain values."""
+
     participant_id: int
-    project_title: str
-    locality: str
+    project_id: int
+    baseline_id: int
     baseline_on: date
-    follow_up_on: date
-    baseline_raw: int
-    baseline_metric: Decimal
-    follow_up_raw: int
-    follow_up_metric: Decimal
-    answers: dict[str, str | None]
+    baseline: int | None  # metric score in hundredths; None when not scored
+    baseline_mode: str
+    follow_up_id: int | None
+    follow_up_on: date | None
+    follow_up: int | None
+    follow_up_mode: str | None
+    code: str | None  # the participant's code when the reader may see them, else None
+    answers: tuple[str | None, ...] = ()
+    status: str = ""  # "pair" or a Reason
+    mode: str = ""  # a PairMode, for pairs
 
     @property
-    def change(self) -> Decimal:
-        return self.follow_up_metric - self.baseline_metric
+    def year(self) -> int:
+        return self.baseline_on.year
+
+    @property
+    def paired(self) -> bool:
+        return self.status == "pair"
+
+    @property
+    def change(self) -> int:
+        assert self.baseline is not None and self.follow_up is not None
+        return self.follow_up - self.baseline
+
+
+@dataclass
+class Block:
+    """A building block of every figure (suppression.py): whole groups of at least the threshold."""
+
+    level: str  # "project", "locality" or "network"
+    year: int
+    project_id: int | None = None
+    locality: str = ""
+    courses: list[Course] = field(default_factory=list)
+    modes: dict[str, Cell[list[Course]]] = field(default_factory=dict)
+
+    @property
+    def pairs(self) -> list[Course]:
+        return [c for c in self.courses if c.paired]
+
+    @property
+    def non_completers(self) -> list[Course]:
+        return [c for c in self.courses if c.baseline is not None and not c.paired]
+
+
+def _reportable(courses: list[Course], small: int) -> bool:
+    pairs = sum(1 for c in courses if c.paired)
+    left = sum(1 for c in courses if c.baseline is not None and not c.paired)
+    return pairs >= small and (left == 0 or left >= small)
+
+
+def build_blocks(courses: Iterable[Course], projects: dict[int, ProjectInfo], small: int) -> list[Block]:
+    """Project-year groups large enough, then locality-year pools, then network-year pools."""
+    by_project: dict[tuple[int, int], list[Course]] = defaultdict(list)
+    for course in courses:
+        by_project[(course.project_id, course.year)].append(course)
+    blocks: list[Block] = []
+    by_locality: dict[tuple[str, int], list[Course]] = defaultdict(list)
+    for (project_id, year), members in by_project.items():
+        if _reportable(members, small):
+            blocks.append(Block("project", year, project_id, projects[project_id].locality, members))
+        else:
+            by_locality[(projects[project_id].locality, year)].extend(members)
+    by_year: dict[int, list[Course]] = defaultdict(list)
+    for (locality, year), members in by_locality.items():
+        if _reportable(members, small):
+            blocks.append(Block("locality", year, None, locality, members))
+        else:
+            by_year[year].extend(members)
+    for year, members in by_year.items():
+        if _reportable(members, small):
+            blocks.append(Block("network", year, None, "", members))
+    for block in blocks:
+        groups: dict[str, list[Course]] = {mode: [] for mode in PAIR_MODE_LABELS}
+        for course in block.pairs:
+            groups[course.mode].append(course)
+        block.modes = {cell.label: cell for cell in suppress([Cell(m, len(g), g) for m, g in groups.items()], small)}
+    return blocks
+
+
+def in_view(block: Block, scope: Scope, projects: dict[int, ProjectInfo]) -> bool:
+    """A block counts in a view only when it lies wholly inside it."""
+    if scope.year and block.year != scope.year:
+        return False
+    if block.level == "project":
+        info = projects[block.project_id]  # type: ignore[index]
+        return (
+            (not scope.project_id or info.id == scope.project_id)
+            and (not scope.partner_id or info.partner_id == scope.partner_id)
+            and (not scope.locality or info.locality == scope.locality)
+        )
+    if scope.project_id or scope.partner_id:
+        return False
+    if block.level == "locality":
+        return not scope.locality or block.locality == scope.locality
+    return not scope.locality
+
+
+def view_pairs(blocks: list[Block], scope: Scope) -> list[Course]:
+    pairs: list[Course] = []
+    for block in blocks:
+        if scope.mode:
+            cell = block.modes[scope.mode]
+            if not cell.hidden:
+                pairs.extend(cell.value)
+        else:
+            pairs.extend(block.pairs)
+    return pairs
+
+
+# Fetching ---------------------------------------------------------------------------------------
+
+
+def _project_infos(session: Session, scope: Scope) -> dict[int, ProjectInfo]:
+    query = (
+        select(Project.id, Project.title, Project.partner_id, Partner.name, Locality.slug, Locality.name)  # type: ignore[call-overload]
+        .join(Partner, col(Partner.id) == Project.partner_id)
+        .join(Locality, col(Locality.id) == Project.locality_id)
+    )
+    query = _geography(query, scope)
+    return {row[0]: ProjectInfo(*row) for row in session.exec(query)}
+
+
+def _geography(query, scope: Scope):
+    if scope.project_id:
+        query = query.where(Project.id == scope.project_id)
+    if scope.partner_id:
+        query = query.where(Project.partner_id == scope.partner_id)
+    if scope.locality:
+        query = query.where(Locality.slug == scope.locality)
+    return query
+
+
+def fetch_courses(
+    session: Session,
+    scope: Scope,
+    *,
+    window: Window,
+    by: User | None = None,
+    answers: bool = False,
+    today: date | None = None,
+) -> tuple[list[Course], dict[int, ProjectInfo]]:
+    """Every course in the scope's geography and year (all ways of completing: the blocks need them),
+    in one query of plain columns, classified as a pair or with the reason it is left out."""
+    today = today or date.today()
+    projects = _project_infos(session, scope)
+    base, follow = aliased(WellbeingScore), aliased(WellbeingScore)
+    visible = visible_to(by) if by is not None else sa.false()
+    columns = [
+        base.participant_id,
+        base.project_id,
+        base.id,
+        base.completed_on,
+        base.raw_score,
+        base.completion_mode,
+        follow.id,
+        follow.completed_on,
+        follow.raw_score,
+        follow.completion_mode,
+        sa.case((visible, Participant.code), else_=sa.null()),
+    ]
+    if answers:
+        columns += [getattr(Participant, name) for name in QUESTIONS]
+    query = (
+        select(*columns)
+        .select_from(base)
+        .join(
+            follow,
+            (follow.participant_id == base.participant_id)
+            & (follow.project_id == base.project_id)
+            & (follow.kind == ScoreKind.FOLLOW_UP.value),
+            isouter=True,
+        )
+        .join(Participant, col(Participant.id) == base.participant_id)
+        .where(base.kind == ScoreKind.BASELINE.value)
+    )
+    if scope.geographic:
+        query = query.where(col(base.project_id).in_(list(projects) or [0]))
+    if scope.year:
+        query = query.where(base.completed_on >= date(scope.year, 1, 1), base.completed_on <= date(scope.year, 12, 31))
+    courses = []
+    for row in session.exec(query):
+        b_raw, f_raw = row[4], row[8]
+        course = Course(
+            participant_id=row[0],
+            project_id=row[1],
+            baseline_id=row[2],
+            baseline_on=row[3],
+            baseline=HUNDREDTHS[b_raw] if b_raw is not None else None,
+            baseline_mode=row[5],
+            follow_up_id=row[6],
+            follow_up_on=row[7],
+            follow_up=HUNDREDTHS[f_raw] if f_raw is not None else None,
+            follow_up_mode=row[9],
+            code=row[10],
+            answers=tuple(row[11:]) if answers else (),
+        )
+        _classify(course, window, today)
+        if course.project_id in projects:
+            courses.append(course)
+    return courses, projects
+
+
+def _classify(course: Course, window: Window, today: date) -> None:
+    if course.baseline is None:
+        course.status = Reason.INCOMPLETE_BASELINE
+    elif course.follow_up_id is None:
+        course.status = Reason.PAST_DUE if window.closed(course.baseline_on, today) else Reason.NOT_YET
+    elif course.follow_up is None:
+        course.status = Reason.INCOMPLETE_FOLLOW_UP
+    elif not window.holds(course.baseline_on, course.follow_up_on):
+        course.status = Reason.OUTSIDE_WINDOW
+    else:
+        course.status = "pair"
+        course.mode = pair_mode(course.baseline_mode, course.follow_up_mode or "")
+
+
+# The evaluation ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    code: str
+    project_title: str
+    reason: str
+    detail: str
+    form_id: int = 0
+    participant_id: int = 0
 
 
 @dataclass
@@ -61,151 +368,317 @@ class Evaluation:
     scope: Scope
     threshold: Decimal
     small_number: int
-    participants_with_baseline: int
-    incomplete_forms: int
-    pairs: list[Pair]
+    window: Window
+    participants: int  # people at a project with a baseline form (someone at two projects counts twice)
+    scored_baselines: int
+    scored_follow_ups: int
+    pairs: list[Course]
     summary: PairedSummary
+    no_follow_up: int
+    past_due: int
+    completers_baseline: Fraction | None
+    non_completers: int
+    non_completers_baseline: Fraction | None
+    modes: list[Cell[PairedSummary]] = field(default_factory=list)
     breakdowns: dict[str, list[Cell[PairedSummary]]] = field(default_factory=dict)
+    exclusions: dict[str, list[Exclusion]] = field(default_factory=dict)
+    pooled: bool = False  # some of the view's people are counted only at a wider level
+    projects: dict[int, ProjectInfo] = field(default_factory=dict)
+    blocks: list[Block] = field(default_factory=list)
 
     @property
     def shown(self) -> bool:
         return self.summary.n >= self.small_number
 
+    @property
+    def too_few_to_generalise(self) -> bool:
+        return self.summary.n < ADVISED_PAIRS
 
-def _filtered(query, scope: Scope, score):
-    query = query.join(Project, Project.id == score.project_id).join(Locality, Locality.id == Project.locality_id)
-    if scope.project_id:
-        query = query.where(score.project_id == scope.project_id)
-    if scope.partner_id:
-        query = query.where(Project.partner_id == scope.partner_id)
-    if scope.locality:
-        query = query.where(Locality.slug == scope.locality)
-    if scope.date_from:
-        query = query.where(score.completed_on >= scope.date_from)
-    if scope.date_to:
-        query = query.where(score.completed_on <= scope.date_to)
-    return query
+    @property
+    def norms(self) -> dict[str, Decimal]:
+        return NORMS
+
+    @property
+    def norms_source(self) -> str:
+        return NORMS_SOURCE
 
 
-def paired(session: Session, scope: Scope) -> list[Pair]:
-    base, follow = aliased(WellbeingScore), aliased(WellbeingScore)
-    query = (
-        select(base, follow, Project.title, Locality.name, Participant)  # type: ignore[call-overload]
-        .join(
-            follow,
-            (follow.participant_id == base.participant_id)
-            & (follow.project_id == base.project_id)
-            & (follow.kind == ScoreKind.FOLLOW_UP.value),
-        )
-        .join(Participant, Participant.id == base.participant_id)
-        .where(base.kind == ScoreKind.BASELINE.value, base.metric_score.is_not(None), follow.metric_score.is_not(None))
+def _mean(values: list[int]) -> Fraction | None:
+    return Fraction(sum(values), 100 * len(values)) if values else None
+
+
+def _pairs_of(courses: list[Course]) -> list[tuple[int, int]]:
+    return [(c.baseline, c.follow_up) for c in courses]  # type: ignore[misc]
+
+
+def evaluate(
+    session: Session,
+    scope: Scope,
+    *,
+    threshold: Decimal,
+    small_number: int,
+    window: Window | None = None,
+    by: User | None = None,
+    today: date | None = None,
+) -> Evaluation:
+    window = window or Window()
+    breakdowns = not scope.geographic and not scope.mode
+    courses, projects = fetch_courses(session, scope, window=window, by=by, answers=breakdowns, today=today)
+    evaluation = evaluate_courses(
+        courses, projects, scope, threshold=threshold, small_number=small_number, window=window, breakdowns=breakdowns
     )
-    rows = session.exec(_filtered(query, scope, base).order_by(base.id)).all()
-    return [
-        Pair(
-            b.participant_id,
-            title,
-            locality,
-            b.completed_on,
-            f.completed_on,
-            b.raw_score,
-            b.metric_score,
-            f.raw_score,
-            f.metric_score,
-            {name: getattr(person, name) for name in QUESTIONS},
-        )
-        for b, f, title, locality, person in rows
-    ]
-
-
-def evaluate(session: Session, scope: Scope, *, threshold: Decimal, small_number: int) -> Evaluation:
-    pairs = paired(session, scope)
-    with_baseline = session.exec(
-        _filtered(
-            select(func.count(func.distinct(WellbeingScore.participant_id)))
-            .select_from(WellbeingScore)
-            .where(WellbeingScore.kind == ScoreKind.BASELINE.value, WellbeingScore.metric_score.is_not(None)),
-            scope,
-            WellbeingScore,
-        )
-    ).one()
-    incomplete = session.exec(
-        _filtered(
-            select(func.count()).select_from(WellbeingScore).where(WellbeingScore.metric_score.is_(None)),
-            scope,
-            WellbeingScore,
-        )
-    ).one()
-    evaluation = Evaluation(
-        scope,
-        threshold,
-        small_number,
-        with_baseline,
-        incomplete,
-        pairs,
-        summarise([(p.baseline_metric, p.follow_up_metric) for p in pairs], threshold=threshold),
-    )
-    for name, question in QUESTIONS.items():
-        groups: dict[str, list[Pair]] = {label: [] for label in (*question.options, NOT_ANSWERED)}
-        for pair in pairs:
-            groups[pair.answers[name] or NOT_ANSWERED].append(pair)
-        cells = [
-            Cell(
-                label,
-                len(members),
-                summarise([(p.baseline_metric, p.follow_up_metric) for p in members], threshold=threshold),
-            )
-            for label, members in groups.items()
-            if members
-        ]
-        evaluation.breakdowns[name] = suppress(cells, small_number)
+    _missing_answers(session, evaluation.exclusions)
     return evaluation
 
 
-def by_locality(session: Session, scope: Scope, *, threshold: Decimal, small_number: int) -> list[Cell[PairedSummary]]:
-    pairs = paired(session, scope)
-    names = sorted({p.locality for p in pairs})
-    cells = [
-        Cell(
-            name,
-            len(members),
-            summarise([(p.baseline_metric, p.follow_up_metric) for p in members], threshold=threshold),
+def evaluate_courses(
+    courses: list[Course],
+    projects: dict[int, ProjectInfo],
+    scope: Scope,
+    *,
+    threshold: Decimal,
+    small_number: int,
+    window: Window,
+    breakdowns: bool = False,
+    blocks: list[Block] | None = None,
+) -> Evaluation:
+    if blocks is None:
+        blocks = build_blocks(courses, projects, small_number)
+    shown_blocks = [b for b in blocks if in_view(b, scope, projects)]
+    inside = [c for b in shown_blocks for c in b.courses]
+    pairs = view_pairs(shown_blocks, scope)
+    shown = len(pairs) >= small_number
+    summary = summarise(_pairs_of(pairs), threshold=threshold, tests=shown)
+    non_completers = [c for b in shown_blocks for c in b.non_completers]
+    all_pairs = [c for b in shown_blocks for c in b.pairs]
+    in_scope = [c for c in courses if scope.year is None or c.year == scope.year]
+    evaluation = Evaluation(
+        scope=scope,
+        threshold=threshold,
+        small_number=small_number,
+        window=window,
+        participants=len(inside),
+        scored_baselines=sum(1 for c in inside if c.baseline is not None),
+        scored_follow_ups=sum(1 for c in inside if c.follow_up is not None),
+        pairs=pairs,
+        summary=summary,
+        no_follow_up=sum(1 for c in inside if c.status in (Reason.NOT_YET, Reason.PAST_DUE)),
+        past_due=sum(1 for c in inside if c.status == Reason.PAST_DUE),
+        completers_baseline=_mean([c.baseline for c in all_pairs]),  # type: ignore[misc]
+        non_completers=len(non_completers),
+        non_completers_baseline=_mean([c.baseline for c in non_completers]),  # type: ignore[misc]
+        pooled=len(inside) < len(in_scope),
+        projects=projects,
+        blocks=blocks,
+    )
+    if not scope.mode:
+        for mode, label in PAIR_MODE_LABELS.items():
+            members = [c for b in shown_blocks for c in b.modes[mode].value if not b.modes[mode].hidden]
+            hidden = any(b.modes[mode].hidden for b in shown_blocks)
+            cell: Cell[PairedSummary] = Cell(
+                label, len(members), summarise(_pairs_of(members), threshold=threshold, tests=False)
+            )
+            cell.hidden = len(members) < small_number
+            cell.partial = hidden and not cell.hidden
+            cell.members = [] if cell.hidden else members
+            evaluation.modes.append(cell)
+    if breakdowns and shown:
+        evaluation.breakdowns = _breakdowns(pairs, threshold, small_number)
+    evaluation.exclusions = _exclusions(
+        [c for c in courses if scope.year is None or c.year == scope.year], projects, window
+    )
+    return evaluation
+
+
+def _breakdowns(pairs: list[Course], threshold: Decimal, small: int) -> dict[str, list[Cell[PairedSummary]]]:
+    """Network-level only: for each question and year, small answers hidden (and the next smallest
+    until the hidden add up to the threshold); a view over several years adds up the shown cells."""
+    years = sorted({p.year for p in pairs})
+    result: dict[str, list[Cell[PairedSummary]]] = {}
+    for index, (name, question) in enumerate(QUESTIONS.items()):
+        labels = (*question.options, NOT_ANSWERED)
+        kept: dict[str, list[Course]] = {label: [] for label in labels}
+        hidden_somewhere: set[str] = set()
+        present: set[str] = set()
+        for year in years:
+            groups: dict[str, list[Course]] = {label: [] for label in labels}
+            for pair in pairs:
+                if pair.year == year:
+                    groups[pair.answers[index] or NOT_ANSWERED].append(pair)
+            for cell in suppress([Cell(label, len(g), g) for label, g in groups.items()], small):
+                if cell.n:
+                    present.add(cell.label)
+                if cell.hidden:
+                    hidden_somewhere.add(cell.label)
+                else:
+                    kept[cell.label].extend(cell.value)
+        cells = []
+        for label in labels:
+            if label not in present:
+                continue
+            members = kept[label]
+            out = Cell(label, len(members), summarise(_pairs_of(members), threshold=threshold, tests=False))
+            out.hidden = not members
+            out.reason = "primary" if out.hidden else ""
+            out.partial = bool(members) and label in hidden_somewhere
+            out.members = members
+            cells.append(out)
+        result[name] = cells
+    return result
+
+
+def _exclusions(courses: list[Course], projects: dict[int, ProjectInfo], window: Window) -> dict[str, list[Exclusion]]:
+    """Who is left out of the pairs and why: only people the reader may see (their code is known)."""
+    result: dict[str, list[Exclusion]] = {reason: [] for reason in REASON_LABELS}
+    for course in courses:
+        if course.paired or course.code is None:
+            continue
+        detail = ""
+        if course.status == Reason.OUTSIDE_WINDOW:
+            days = (course.follow_up_on - course.baseline_on).days  # type: ignore[operator]
+            detail = f"{half_up(Fraction(days, 7), 1)} weeks after the baseline (window {window.min_weeks} to {window.max_weeks})"
+        elif course.status in (Reason.NOT_YET, Reason.PAST_DUE):
+            detail = f"baseline on {course.baseline_on:%d/%m/%Y}"
+        form = course.baseline_id if course.status == Reason.INCOMPLETE_BASELINE else course.follow_up_id
+        result[course.status].append(
+            Exclusion(
+                course.code, projects[course.project_id].title, course.status, detail, form or 0, course.participant_id
+            )
         )
-        for name in names
-        for members in [[p for p in pairs if p.locality == name]]
+    return result
+
+
+def _missing_answers(session: Session, exclusions: dict[str, list[Exclusion]]) -> dict[str, list[Exclusion]]:
+    """Say which statements are unanswered on the incomplete forms listed (one small query)."""
+    wanted = [
+        e.form_id for reason in (Reason.INCOMPLETE_BASELINE, Reason.INCOMPLETE_FOLLOW_UP) for e in exclusions[reason]
     ]
-    return suppress(cells, small_number)
+    items: dict[int, list[int | None]] = {}
+    for start in range(0, len(wanted), 1000):
+        chunk = wanted[start : start + 1000]
+        query = select(WellbeingScore.id, *(getattr(WellbeingScore, f"item_{i}") for i in range(1, 8))).where(
+            col(WellbeingScore.id).in_(chunk)
+        )
+        items.update({row[0]: list(row[1:]) for row in session.exec(query)})
+    for reason in (Reason.INCOMPLETE_BASELINE, Reason.INCOMPLETE_FOLLOW_UP):
+        exclusions[reason] = [
+            replace(
+                e,
+                detail="statement "
+                + ", ".join(str(i) for i, v in enumerate(items.get(e.form_id, []), start=1) if v is None)
+                + " unanswered",
+            )
+            for e in exclusions[reason]
+        ]
+    return exclusions
+
+
+def by_locality(evaluation: Evaluation, localities: list[Locality]) -> list[Cell[PairedSummary]]:
+    """The view's figures for each locality, from the same blocks (no second query)."""
+    cells = []
+    for locality in localities:
+        scope = Scope(locality=locality.slug, year=evaluation.scope.year, mode=evaluation.scope.mode)
+        blocks = [b for b in evaluation.blocks if in_view(b, scope, evaluation.projects)]
+        members = view_pairs(blocks, scope)
+        cell = Cell(
+            locality.name,
+            len(members),
+            summarise(_pairs_of(members), threshold=evaluation.threshold, tests=False),
+        )
+        cell.hidden = len(members) < evaluation.small_number
+        cell.members = [] if cell.hidden else members
+        cells.append(cell)
+    return cells
+
+
+# The de-identified CSV -------------------------------------------------------------------------
+
+CSV_HEADER = [
+    "Project",
+    "Partner",
+    "Locality",
+    "Baseline year",
+    "How completed",
+    "Baseline raw",
+    "Baseline metric",
+    "Follow-up raw",
+    "Follow-up metric",
+    "Change (metric)",
+]
 
 
 def paired_csv(evaluation: Evaluation) -> str:
-    """De-identified paired data: no codes, baseline month only, rows in random order."""
-    rows = list(evaluation.pairs)
+    """De-identified pairs of the view, rows in random order. A grouping column is filled only where
+    that group is shown on the reports: project and partner for project blocks, locality for project
+    and locality blocks, how completed where that block's split is shown. No codes, no dates."""
+    projects = evaluation.projects
+    rows = []
+    scope = evaluation.scope
+    for block in evaluation.blocks:
+        if not in_view(block, scope, projects):
+            continue
+        info = projects[block.project_id] if block.project_id else None
+        locality_name = next((p.locality_name for p in projects.values() if p.locality == block.locality), "")
+        for mode, cell in block.modes.items():
+            if scope.mode and (mode != scope.mode or cell.hidden):
+                continue
+            for pair in cell.value:
+                rows.append(
+                    [
+                        info.title if info else "",
+                        info.partner_name if info else "",
+                        locality_name if block.level != "network" else "",
+                        pair.year,
+                        PAIR_MODE_LABELS[mode] if not cell.hidden else "",
+                        _raw(pair.baseline),
+                        half_up(Fraction(pair.baseline, 100)),
+                        _raw(pair.follow_up),
+                        half_up(Fraction(pair.follow_up, 100)),
+                        half_up(Fraction(pair.change, 100)),
+                    ]
+                )
+    random.SystemRandom().shuffle(rows)
+    out = io.StringIO()
+    writer = safe_writer(out)
+    writer.writerow(CSV_HEADER)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+_RAW = {hundredths: raw for raw, hundredths in HUNDREDTHS.items()}
+
+
+def _raw(hundredths: int | None) -> int | str:
+    return _RAW[hundredths] if hundredths is not None else ""
+
+
+def breakdown_csv(evaluation: Evaluation, question: str) -> str:
+    """One equality answer beside each pair (network level), filled only where that answer's cell is
+    shown for that year; nothing else that could be cross-tabulated with it."""
+    index = list(QUESTIONS).index(question)
+    small = evaluation.small_number
+    rows = []
+    for year in sorted({p.year for p in evaluation.pairs}):
+        year_pairs = [p for p in evaluation.pairs if p.year == year]
+        groups: dict[str, list[Course]] = defaultdict(list)
+        for pair in year_pairs:
+            groups[pair.answers[index] or NOT_ANSWERED].append(pair)
+        for cell in suppress([Cell(label, len(g), g) for label, g in groups.items()], small):
+            for pair in cell.value:
+                rows.append(
+                    [
+                        year,
+                        "" if cell.hidden else cell.label,
+                        half_up(Fraction(pair.baseline, 100)),
+                        half_up(Fraction(pair.follow_up, 100)),
+                        half_up(Fraction(pair.change, 100)),
+                    ]
+                )
     random.SystemRandom().shuffle(rows)
     out = io.StringIO()
     writer = safe_writer(out)
     writer.writerow(
-        [
-            "Project",
-            "Locality",
-            "Baseline month",
-            "Baseline raw",
-            "Baseline metric",
-            "Follow-up raw",
-            "Follow-up metric",
-            "Change (metric)",
-        ]
+        ["Baseline year", QUESTIONS[question].label, "Baseline metric", "Follow-up metric", "Change (metric)"]
     )
-    for pair in rows:
-        writer.writerow(
-            [
-                pair.project_title,
-                pair.locality,
-                f"{pair.baseline_on:%Y-%m}",
-                pair.baseline_raw,
-                f"{pair.baseline_metric:.2f}",
-                pair.follow_up_raw,
-                f"{pair.follow_up_metric:.2f}",
-                f"{pair.change:.2f}",
-            ]
-        )
+    writer.writerows(rows)
     return out.getvalue()

@@ -1,16 +1,46 @@
-"""Paired before/after statistics for metric SWEMWBS scores (scipy), labelled with n.
+"""Paired before/after statistics for metric SWEMWBS scores, computed on exact changes.
 
-Everything here takes paired metric scores (baseline, follow-up) and returns plain numbers, so
-the report can say exactly what it measured.
+Metric scores have two decimals, so every score and every person's change is an exact whole number
+of hundredths. Sums, means and shares are exact fractions; only what needs a square root or a
+distribution (SD, confidence interval, t, p-values) becomes a float, and scipy is given the exact
+integer differences, so a change of +3.10 and one of -3.10 stay a tie in Wilcoxon's ranks.
+
+The Wilcoxon method is chosen here, not by scipy's "auto" (whose rule has changed between releases),
+and is reported with the statistic W.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 
 DEFAULT_THRESHOLD = Decimal("3")
+EXACT_UP_TO = 50  # no ties or zeros and at most this many pairs: the exact null distribution
+PERMUTE_UP_TO = 13  # ties or zeros and at most this many pairs: every one of the 2^n sign flips
+
+
+class WilcoxonMethod:
+    EXACT = "exact"
+    PERMUTATION = "permutation"
+    NORMAL = "normal approximation"
+
+
+METHOD_EXPLANATIONS = {
+    WilcoxonMethod.EXACT: "exact distribution (no tied or zero changes)",
+    WilcoxonMethod.PERMUTATION: "exact permutation test over every sign flip (tied or zero changes)",
+    WilcoxonMethod.NORMAL: "normal approximation with tie and continuity corrections",
+}
+
+
+def hundredths(value: Decimal | int | str) -> int:
+    """A two-decimal metric score as a whole number of hundredths (refuses anything finer)."""
+    scaled = Decimal(value) * 100
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"{value} is not a whole number of hundredths")
+    return int(scaled)
 
 
 @dataclass(frozen=True)
@@ -24,77 +54,112 @@ class ChangeCounts:
     def total(self) -> int:
         return self.rose + self.stayed + self.fell
 
+    def share(self, count: int) -> Fraction | None:
+        return Fraction(100 * count, self.total) if self.total else None
+
 
 @dataclass(frozen=True)
 class PairedSummary:
     n: int
-    mean_baseline: float | None
-    mean_follow_up: float | None
-    mean_change: float | None
+    mean_baseline: Fraction | None
+    mean_follow_up: Fraction | None
+    mean_change: Fraction | None
     ci_low: float | None
     ci_high: float | None
     sd_change: float | None
     t_statistic: float | None
     t_p_value: float | None
     wilcoxon_p_value: float | None
+    wilcoxon_w: float | None
+    wilcoxon_method: str | None
     cohens_dz: float | None
-    percent_change_of_means: float | None
+    percent_change_of_means: Fraction | None
     meaningful: ChangeCounts
     one_point: ChangeCounts
+    zero_changes: int = 0
+
+    @property
+    def wilcoxon_explained(self) -> str:
+        return METHOD_EXPLANATIONS.get(self.wilcoxon_method or "", "")
 
 
-def count_changes(changes: list[Decimal], threshold: Decimal) -> ChangeCounts:
-    """How many rose, stayed within, or fell by at least `threshold` metric points."""
-    rose = sum(1 for c in changes if c >= threshold)
-    fell = sum(1 for c in changes if c <= -threshold)
+def count_changes(changes: Sequence[int], threshold: Decimal) -> ChangeCounts:
+    """How many rose, stayed within, or fell by at least `threshold` metric points (changes in hundredths)."""
+    limit = hundredths(threshold)
+    rose = sum(1 for c in changes if c >= limit)
+    fell = sum(1 for c in changes if c <= -limit)
     return ChangeCounts(threshold, rose, len(changes) - rose - fell, fell)
 
 
-def summarise(pairs: list[tuple[Decimal, Decimal]], *, threshold: Decimal = DEFAULT_THRESHOLD) -> PairedSummary:
-    from scipy import stats as sp  # imported when a report is made: it holds ~70 MB the other pages never need
+def wilcoxon_method(changes: Sequence[int]) -> str:
+    """The method scipy 1.17's "auto" picks, written down so the choice is ours and is reported."""
+    magnitudes = [abs(c) for c in changes if c != 0]
+    ties_or_zeros = len(magnitudes) < len(changes) or len(set(magnitudes)) < len(magnitudes)
+    if len(changes) > EXACT_UP_TO:
+        return WilcoxonMethod.NORMAL
+    if not ties_or_zeros:
+        return WilcoxonMethod.EXACT
+    return WilcoxonMethod.PERMUTATION if len(changes) <= PERMUTE_UP_TO else WilcoxonMethod.NORMAL
 
-    changes = [after - before for before, after in pairs]
-    n = len(pairs)
+
+def wilcoxon(changes: Sequence[int]) -> tuple[float, float, str]:
+    """(W, p, method) for exact changes in hundredths; zero changes are dropped (Wilcoxon's method)."""
+    import numpy as np
+    from scipy import stats as sp
+
+    method = wilcoxon_method(changes)
+    argument: object = {
+        WilcoxonMethod.EXACT: "exact",
+        WilcoxonMethod.PERMUTATION: sp.PermutationMethod(),
+        WilcoxonMethod.NORMAL: "asymptotic",
+    }[method]
+    result = sp.wilcoxon(np.asarray(changes, dtype=np.int64), method=argument)
+    return float(result.statistic), float(result.pvalue), method
+
+
+def summarise(
+    pairs: Sequence[tuple[int, int]] | Sequence[tuple[Decimal, Decimal]],
+    *,
+    threshold: Decimal = DEFAULT_THRESHOLD,
+    tests: bool = True,
+) -> PairedSummary:
+    """Figures for (baseline, follow-up) metric scores, given as Decimals or as hundredths.
+
+    `tests=False` skips the t-test and Wilcoxon (for groups whose figures are never shown)."""
+    before = [b if isinstance(b, int) else hundredths(b) for b, _ in pairs]
+    after = [a if isinstance(a, int) else hundredths(a) for _, a in pairs]
+    changes = [a - b for b, a in zip(before, after)]
+    n = len(changes)
     meaningful = count_changes(changes, threshold)
     one_point = count_changes(changes, Decimal("1"))
+    zeros = sum(1 for c in changes if c == 0)
     if n == 0:
-        return PairedSummary(0, None, None, None, None, None, None, None, None, None, None, None, meaningful, one_point)
-    before = [float(b) for b, _ in pairs]
-    after = [float(a) for _, a in pairs]
-    diffs = [float(c) for c in changes]
-    mean_before = sum(before) / n
-    mean_after = sum(after) / n
-    mean_change = sum(diffs) / n
-    percent = (mean_after - mean_before) / mean_before * 100
-    if n < 2:
         return PairedSummary(
-            n,
-            mean_before,
-            mean_after,
-            mean_change,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            percent,
-            meaningful,
-            one_point,
+            0, None, None, None, None, None, None, None, None, None, None, None, None, None, meaningful, one_point
         )
-    sd = math.sqrt(sum((d - mean_change) ** 2 for d in diffs) / (n - 1))
-    if sd == 0:  # every change identical: no spread, so no t-test, interval or effect size
-        ci_low = ci_high = t_stat = t_p = dz = None
-    else:
-        half_width = sp.t.ppf(0.975, n - 1) * sd / math.sqrt(n)
-        ci_low, ci_high = mean_change - half_width, mean_change + half_width
-        test = sp.ttest_rel(after, before)
-        t_stat, t_p = float(test.statistic), float(test.pvalue)
-        dz = mean_change / sd
-    wilcoxon_p = None
-    if any(d != 0 for d in diffs):
-        wilcoxon_p = float(sp.wilcoxon(after, before).pvalue)
+    total_before, total_after, total_change = sum(before), sum(after), sum(changes)
+    mean_before = Fraction(total_before, 100 * n)
+    mean_after = Fraction(total_after, 100 * n)
+    mean_change = Fraction(total_change, 100 * n)
+    percent = Fraction(100 * total_change, total_before) if total_before else None
+    ci_low = ci_high = sd = t_stat = t_p = dz = w_p = w_stat = None
+    method = None
+    if n >= 2:
+        # Variance of the changes from exact integer sums, in points squared.
+        variance = Fraction(n * sum(c * c for c in changes) - total_change**2, n * (n - 1) * 100 * 100)
+        sd = math.sqrt(variance)
+        if sd > 0:  # every change identical: no spread, so no t-test, interval or effect size
+            dz = float(mean_change) / sd
+            if tests:
+                from scipy import stats as sp  # imported when a report is made: ~70 MB other pages never need
+
+                standard_error = sd / math.sqrt(n)
+                t_stat = float(mean_change) / standard_error
+                t_p = float(2 * sp.t.sf(abs(t_stat), n - 1))
+                half_width = float(sp.t.ppf(0.975, n - 1)) * standard_error
+                ci_low, ci_high = float(mean_change) - half_width, float(mean_change) + half_width
+        if tests and zeros < n:
+            w_stat, w_p, method = wilcoxon(changes)
     return PairedSummary(
         n,
         mean_before,
@@ -105,9 +170,12 @@ def summarise(pairs: list[tuple[Decimal, Decimal]], *, threshold: Decimal = DEFA
         sd,
         t_stat,
         t_p,
-        wilcoxon_p,
+        w_p,
+        w_stat,
+        method,
         dz,
         percent,
         meaningful,
         one_point,
+        zeros,
     )

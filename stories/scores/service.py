@@ -1,18 +1,48 @@
-"""Recording SWEMWBS forms: scored exactly with the conversion table; follow-ups pair with a baseline."""
+"""Recording SWEMWBS forms: scored exactly with the conversion table; follow-ups pair with a baseline.
+
+A reporter's work is never lost: a form saved with an answer missed (or any mistake) can be corrected
+or replaced by the reporter who entered it or by a coordinator; each earlier version is kept with who
+replaced it, when and why.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlmodel import Session, select
 
 from creative_minds.accounts.models import User
 from creative_minds.audit import service as audit
 from creative_minds.audit.models import AuditAction
-from creative_minds.exceptions import Conflict, Invalid
+from creative_minds.db import get_or_404
+from creative_minds.exceptions import Forbidden, Invalid, NotFound
+from creative_minds.timeutil import today, utcnow
 from stories.participants.models import Participant
 from stories.participants.service import check_can_see
 from stories.scores import swemwbs
 from stories.scores.forms import ScoreInput
-from stories.scores.models import ScoreKind, WellbeingScore
+from stories.scores.models import CompletionMode, ScoreKind, WellbeingScore, WellbeingScoreRevision
+
+ITEM_FIELDS = tuple(f"item_{i}" for i in range(1, 8))
+
+
+class AlreadyRecorded(Invalid):
+    """The participant already has this form for this project: the form is shown again with what was
+    typed, offering to replace the saved one (with a reason) instead of losing the answers."""
+
+    def __init__(self, participant: Participant, existing: WellbeingScore) -> None:
+        what = "baseline" if existing.kind == ScoreKind.BASELINE else "follow-up"
+        state = (
+            "scored"
+            if existing.is_scored
+            else f"not scored: statement {', '.join(map(str, existing.missing_items))} unanswered"
+        )
+        message = (
+            f"{participant.code} already has a {what} for this project, dated {existing.completed_on:%d/%m/%Y} "
+            f"({state}). To replace it with the answers below, tick “Replace the saved form”, say why, and save again."
+        )
+        super().__init__(message, errors={"replace": message})
+        self.existing = existing
 
 
 def find_score(session: Session, participant_id: int, project_id: int, kind: ScoreKind) -> WellbeingScore | None:
@@ -25,23 +55,55 @@ def find_score(session: Session, participant_id: int, project_id: int, kind: Sco
     ).first()
 
 
-def record_score(session: Session, participant: Participant, data: ScoreInput, *, by: User) -> WellbeingScore:
-    check_can_see(session, by, participant)
+def form_defaults(participant: Participant) -> dict[str, Any]:
+    """What a new form starts with: the project preselected when the person has one (or one awaiting
+    its follow-up), and the follow-up once a baseline exists for it."""
+    kinds: dict[int, set[str]] = {}
+    for score in participant.scores:
+        kinds.setdefault(score.project_id, set()).add(score.kind)
+    project_ids = [link.project_id for link in participant.project_links]
+    awaiting = [pid for pid in project_ids if kinds.get(pid) == {ScoreKind.BASELINE.value}]
+    fresh = [pid for pid in project_ids if not kinds.get(pid)]
+    values: dict[str, Any] = {"completed_on": today().isoformat(), "completion_mode": CompletionMode.SELF.value}
+    if len(awaiting) == 1 or (awaiting and not fresh):
+        values.update(project_id=awaiting[0], kind=ScoreKind.FOLLOW_UP.value)
+    elif len(project_ids) == 1 or (len(fresh) == 1 and not awaiting):
+        pid = project_ids[0] if len(project_ids) == 1 else fresh[0]
+        done = kinds.get(pid, set())
+        values.update(
+            project_id=pid,
+            kind=ScoreKind.FOLLOW_UP.value if ScoreKind.BASELINE.value in done else ScoreKind.BASELINE.value,
+        )
+    else:
+        values["kind"] = ScoreKind.BASELINE.value
+    return values
+
+
+def score_values(score: WellbeingScore) -> dict[str, Any]:
+    """A saved form as the form's fields, to correct it."""
+    return {
+        "project_id": score.project_id,
+        "kind": score.kind,
+        "completed_on": score.completed_on.isoformat(),
+        "completion_mode": score.completion_mode if score.completion_mode != CompletionMode.NOT_RECORDED else "",
+        **{name: getattr(score, name) for name in ITEM_FIELDS},
+    }
+
+
+def _check(session: Session, participant: Participant, data: ScoreInput, *, ignore: int | None = None) -> None:
+    """Rules every save follows (new or corrected)."""
     if data.project_id not in {link.project_id for link in participant.project_links}:
         raise Invalid(
             "Choose one of the participant's projects.",
             errors={"project_id": "Choose one of this participant's projects, or add the project to them first."},
         )
     try:
-        raw, metric = swemwbs.score(data.items)
+        swemwbs.check_items(data.items)
     except swemwbs.ItemError as exc:
         raise Invalid(str(exc), errors={"items": str(exc)}) from exc
-    if find_score(session, participant.id, data.project_id, data.kind) is not None:
-        what = "a baseline" if data.kind == ScoreKind.BASELINE else "a follow-up"
-        raise Conflict(f"{participant.code} already has {what} for this project.")
     if data.kind == ScoreKind.FOLLOW_UP:
         baseline = find_score(session, participant.id, data.project_id, ScoreKind.BASELINE)
-        if baseline is None:
+        if baseline is None or baseline.id == ignore:
             raise Invalid(
                 "A follow-up needs a baseline first.",
                 errors={"kind": "Record the baseline (before) form for this project first."},
@@ -53,16 +115,49 @@ def record_score(session: Session, participant: Participant, data: ScoreInput, *
                     "completed_on": f"The baseline was on {baseline.completed_on:%d/%m/%Y}; the follow-up must be after it."
                 },
             )
+    else:
+        follow_up = find_score(session, participant.id, data.project_id, ScoreKind.FOLLOW_UP)
+        if follow_up is not None and follow_up.id != ignore and follow_up.completed_on < data.completed_on:
+            raise Invalid(
+                "The baseline is dated after the follow-up.",
+                errors={
+                    "completed_on": f"The follow-up was on {follow_up.completed_on:%d/%m/%Y}; the baseline must be before it."
+                },
+            )
+
+
+def _fill(score: WellbeingScore, data: ScoreInput) -> None:
+    raw, metric = swemwbs.score(data.items)
+    score.project_id = data.project_id
+    score.kind = data.kind.value
+    score.completed_on = data.completed_on
+    score.completion_mode = data.completion_mode.value
+    score.raw_score, score.metric_score = raw, metric
+    for name, value in zip(ITEM_FIELDS, data.items):
+        setattr(score, name, value)
+
+
+def record_score(
+    session: Session, participant: Participant, data: ScoreInput, *, by: User, replace: bool = False, reason: str = ""
+) -> WellbeingScore:
+    """Save a new form. If this form already exists, refuse (AlreadyRecorded) unless `replace`, which
+    corrects the saved form with these answers (the earlier version kept, with the reason)."""
+    check_can_see(session, by, participant)
+    existing = find_score(session, participant.id, data.project_id, data.kind)
+    if existing is not None:
+        if not replace:
+            _check(session, participant, data, ignore=existing.id)
+            raise AlreadyRecorded(participant, existing)
+        return correct_score(session, participant, existing, data, reason=reason, by=by)
+    _check(session, participant, data)
     score = WellbeingScore(
         participant_id=participant.id,
+        recorded_by_id=by.id,
         project_id=data.project_id,
         kind=data.kind.value,
         completed_on=data.completed_on,
-        raw_score=raw,
-        metric_score=metric,
-        recorded_by_id=by.id,
-        **{f"item_{i}": value for i, value in enumerate(data.items, start=1)},
     )
+    _fill(score, data)
     session.add(score)
     session.flush()
     audit.record(
@@ -73,5 +168,65 @@ def record_score(session: Session, participant: Participant, data: ScoreInput, *
         subject_id=score.id,
         label=participant.code,
         detail=f"{data.kind.value} on {data.completed_on:%d/%m/%Y}",
+    )
+    return score
+
+
+def can_correct(user: User, score: WellbeingScore) -> bool:
+    return user.is_coordinator or (score.recorded_by_id is not None and score.recorded_by_id == user.id)
+
+
+def get_score(session: Session, participant: Participant, score_id: int) -> WellbeingScore:
+    score = get_or_404(session, WellbeingScore, score_id, "wellbeing form")
+    if score.participant_id != participant.id:
+        raise NotFound(f"{participant.code} has no wellbeing form number {score_id}.")
+    return score
+
+
+def correct_score(
+    session: Session, participant: Participant, score: WellbeingScore, data: ScoreInput, *, reason: str, by: User
+) -> WellbeingScore:
+    """Replace a saved form's answers; the earlier version is kept with who replaced it, when and why."""
+    check_can_see(session, by, participant)
+    if not can_correct(by, score):
+        raise Forbidden("Only the reporter who entered this form, or a coordinator, can correct it.")
+    why = audit.require_reason(reason, "correcting this form")
+    clash = find_score(session, participant.id, data.project_id, data.kind)
+    if clash is not None and clash.id != score.id:
+        raise Invalid(
+            "There is already a form of that kind for that project.",
+            errors={"kind": "This participant already has that form for that project: correct that one instead."},
+        )
+    _check(session, participant, data, ignore=score.id)
+    session.add(
+        WellbeingScoreRevision(
+            score_id=score.id,
+            project_id=score.project_id,
+            kind=score.kind,
+            completed_on=score.completed_on,
+            raw_score=score.raw_score,
+            metric_score=score.metric_score,
+            completion_mode=score.completion_mode,
+            recorded_by_id=score.corrected_by_id or score.recorded_by_id,
+            recorded_at=score.corrected_at or score.created_at,
+            replaced_by_id=by.id,
+            replaced_by_name=by.full_name[:120],
+            reason=why,
+            **{name: getattr(score, name) for name in ITEM_FIELDS},
+        )
+    )
+    _fill(score, data)
+    score.corrected_by_id, score.corrected_at = by.id, utcnow()
+    session.add(score)
+    session.flush()
+    session.refresh(score, ["revisions"])
+    audit.record(
+        session,
+        by=by,
+        action=AuditAction.CHANGE,
+        subject="score",
+        subject_id=score.id,
+        label=participant.code,
+        detail=f"corrected {data.kind.value} of {data.completed_on:%d/%m/%Y}: {why}",
     )
     return score

@@ -48,6 +48,25 @@ class TestFindPage:
         assert page.status_code == 200
         assert "We could not use that postcode" in page.text and "is not a UK postcode" in page.text
 
+    def test_a_postcode_sector_is_searched_from_its_district_and_says_so(self, client, activities):
+        # "HD1 2" was read as the district HD12 and found nothing; "S70 1" was "not a UK postcode".
+        for typed in ("HD1 2", "hd12", "HD1 2A"):
+            page = client.get("/activities", params={"postcode": typed, "radius": "10"})
+            assert "We could not use that postcode" not in page.text, typed
+            assert "within 10 miles of HD1 (district centre: sector HD1 2 is searched from its district)" in page.text
+            order = re.findall(r'<h3><a href="/activities/\d+">([^<]+)</a>', page.text)
+            assert order[0] == "Huddersfield Walking Football", typed
+        page = client.get("/activities", params={"postcode": "S70 1", "radius": "1"})
+        assert "within 1 mile of S70 (district centre: sector S70 1 is searched from its district)" in page.text
+
+    def test_a_postcode_that_cannot_be_placed_is_not_searched_near(self, client, activities):
+        for typed in ("ZE9 9ZZ", "ZE9 1", "BANANA"):
+            page = client.get("/activities", params={"postcode": typed, "radius": "1"})
+            assert "We could not use that postcode" in page.text, typed
+            assert "Nothing below is sorted by distance" in page.text
+            assert "within 1 mile" not in page.text and "miles away" not in page.text
+            assert "<strong>5</strong> activities." in page.text
+
     def test_tile_layer_is_a_setting(self, settings, activities):
 
         from litestar.testing import TestClient

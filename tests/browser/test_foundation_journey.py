@@ -52,7 +52,10 @@ def test_register_approve_add_project(page, db):
     sign_in(page, coordinator.email)
     page.get_by_role("link", name=re.compile(r"1 partner waiting for approval")).click()
     page.get_by_role("link", name="Calder Clay Collective").click()
-    page.get_by_role("button", name="Approve Calder Clay Collective").click()
+    # No agreement, insurance or safeguarding review recorded yet: approving asks for a reason first.
+    expect(page.get_by_role("heading", name="Check before approving")).to_be_visible()
+    page.get_by_label("Reason to go on despite this").fill("Agreement and certificates are in the post")
+    page.get_by_role("button", name="Approve Calder Clay Collective anyway").click()
     expect(page.get_by_role("status")).to_contain_text("Calder Clay Collective is approved")
     sign_out(page)
 

@@ -11,7 +11,7 @@ from collectives.funds import ledger
 from collectives.rounds.models import Rule
 from creative_minds.exceptions import Conflict, Forbidden, Invalid
 from tests.collectives.conftest import pb_notes_case
-from tests.utils import login, post_form
+from tests.utils import field_error, login, post_form
 
 
 @pytest.fixture
@@ -121,3 +121,32 @@ def test_amendment_page_flow(client, db, decided):
         post_form(client, f"/rounds/{net.round.id}/amendments", {"application_id": "x", "action": "fund"}).status_code
         == 422
     )
+
+
+def test_an_amendment_with_a_missing_choice_comes_back_in_place_with_the_reason_kept(client, db, decided):
+    """It landed on a bare error page ("Go to the home page") and the typed reason was lost."""
+    net, _ = decided
+    login(client, net.coordinator.email)
+    arts = net.applications["arts"].id
+    reason = "Match funding doubled since the vote & more."
+    response = post_form(
+        client, f"/rounds/{net.round.id}/amendments", {"application_id": str(arts), "action": "", "reason": reason}
+    )
+    assert response.status_code == 422
+    assert "Go to the home page" not in response.text
+    assert '<details class="no-print" open>' in response.text
+    assert field_error(response.text, "action") == "Choose whether to fund it or not."
+    assert "Match funding doubled since the vote &amp; more.</textarea>" in response.text
+    assert f'<option value="{arts}" selected>' in response.text
+    assert '<a href="#action-1">Change: Choose whether to fund it or not.</a>' in response.text
+    # A rule the service refuses (un-funding what was not funded) is shown beside the choice, too.
+    response = post_form(
+        client,
+        f"/rounds/{net.round.id}/amendments",
+        {"application_id": str(arts), "action": "unfund", "reason": reason},
+    )
+    assert response.status_code == 422
+    assert "funded" in (field_error(response.text, "action") or "")
+    assert 'value="unfund" checked' in response.text
+    assert decisions.require_decision(db, net.round.id) is not None
+    assert amendments.amendments_of(db, decisions.require_decision(db, net.round.id).id) == []

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from sqlmodel import func, select
 
-from collectives.funds.models import LedgerEntry
+from collectives.funds.models import Fund, LedgerEntry
 from collectives.membership.models import Constituency, Membership
 from collectives.voting.models import Ballot
 from creative_minds.accounts.models import Role
@@ -141,6 +142,30 @@ class TestResultsAndDecision:
         assert client.get("/rounds/999999").status_code == 404
 
 
+class TestFundForm:
+    def test_misplaced_commas_are_refused_not_read_as_another_number(self, client, network, db):
+        login(client, make_user(db).email)
+        before = db.exec(select(func.count()).select_from(Fund)).one()
+        form = {"name": "Trust fund", "total": "£1,2,3", "starts_on": "2026-04-01", "ends_on": "2027-03-31"}
+        response = post_form(client, "/funds/new", form)
+        assert response.status_code == 422
+        assert "Check the commas" in (field_error(response.text, "total") or "")
+        assert 'value="£1,2,3"' in response.text
+        assert db.exec(select(func.count()).select_from(Fund)).one() == before
+        response = post_form(client, "/funds/new", {**form, "total": "£1,234,567"})
+        assert response.status_code == 303
+        fund = db.exec(select(Fund).where(Fund.name == "Trust fund")).one()
+        assert fund.total_pence == 123_456_700
+
+    def test_back_then_save_records_the_fund_once(self, client, network, db):
+        login(client, make_user(db).email)
+        token = re.search(r'name="form_once" value="([^"]+)"', client.get("/funds/new").text).group(1)
+        form = {"name": "Winter fund", "total": "5,000", "starts_on": "2026-04-01", "ends_on": "2027-03-31"}
+        for _ in range(2):
+            assert post_form(client, "/funds/new", {**form, "form_once": token}).status_code == 303
+        assert len(db.exec(select(Fund).where(Fund.name == "Winter fund")).all()) == 1
+
+
 class TestAccess:
     @pytest.mark.parametrize("role", [Role.PARTNER, Role.CHAMPION, Role.REPORTER, Role.COLLECTIVE_MEMBER])
     def test_coordinator_routes_refuse_everyone_else(self, client, network, db, role):
@@ -191,6 +216,41 @@ class TestApplyingAndFollowing:
         assert response.status_code == 303
         page = client.get("/applications")
         assert "Makers Club" in page.text and "Open for applications" in page.text and "day 1 of waiting" in page.text
+
+    def test_the_apply_form_is_filled_in_from_the_project(self, client, network, db):
+        from tests.utils import make_project
+
+        partner = make_partner(db, network.coordinator, name="Marsden Makers")
+        owner = make_user(db, Role.PARTNER, partner_id=partner.id)
+        makers = make_project(
+            db,
+            partner,
+            owner,
+            title="Makers Club",
+            total_cost_pence=450_000,
+            match_pence=150_000,
+            requested_pence=300_000,
+        )
+        login(client, owner.email)
+        page = client.get(f"/rounds/{network.round.id}/apply")  # one project: chosen and filled in at once
+        assert f'<option value="{makers.id}" data-amount="3000" data-match="1500" selected>' in page.text
+        assert (
+            'id="amount" name="amount" type="text" inputmode="decimal" class="width-10"\n    value="3000"' in page.text
+        )
+        assert 'value="1500"' in page.text and "(costs £4,500)" in page.text
+        poetry = make_project(
+            db, partner, owner, title="Poetry Hour", total_cost_pence=80_050, match_pence=20_050, requested_pence=60_000
+        )
+        page = client.get(f"/rounds/{network.round.id}/apply")  # two: links that start from either, no script
+        assert f'?project_id={poetry.id}">Poetry Hour</a>' in page.text and 'value="3000"' not in page.text
+        page = client.get(f"/rounds/{network.round.id}/apply", params={"project_id": str(poetry.id)})
+        assert 'value="600"' in page.text and 'value="200.50"' in page.text
+        assert f'<option value="{poetry.id}" data-amount="600" data-match="200.50" selected>' in page.text
+        # Someone else's project number fills in nothing.
+        network.apply("cafe", 400_000)
+        other = make_project(db, network.partners["cafe"], network.owners["cafe"], title="Not Ours")
+        page = client.get(f"/rounds/{network.round.id}/apply", params={"project_id": str(other.id)})
+        assert "Not Ours" not in page.text and 'value="600"' not in page.text
 
     @pytest.mark.parametrize(
         ("change", "field", "message"),
@@ -284,5 +344,12 @@ class TestLedgerPages:
             {"kind": "increase", "application_id": str(youth.id), "amount": "20000", "note": "More"},
         )
         assert overspend.status_code == 409 and "more than the locality&#39;s share" in overspend.text
+        assert "more than the locality&#39;s share" in (field_error(overspend.text, "amount") or "")
+        assert 'value="20000"' in overspend.text and 'value="More"' in overspend.text
+        no_kind = post_form(
+            client, "/funds/ledger", {"application_id": str(youth.id), "amount": "300", "note": "Second half"}
+        )
+        assert no_kind.status_code == 422 and "Go to the home page" not in no_kind.text
+        assert 'value="300"' in no_kind.text and 'value="Second half"' in no_kind.text
         page = client.get("/funds")
         assert "First half" in page.text and "£1,000" in page.text

@@ -19,6 +19,9 @@ from creative_minds.money import MoneyError, format_pence, parse_pounds, pence_t
         (" 0.1 ", 10),
         ("0.01", 1),
         ("1 000", 100_000),
+        ("£1,234,567.89", 123_456_789),
+        ("£ 12,500", 1_250_000),
+        ("1234.5", 123_450),
         (Decimal("2.5"), 250),
         (12, 1_200),
     ],
@@ -37,6 +40,17 @@ def test_parse(typed, pence):
         ("", "Enter an amount"),
         ("999999999999", "too large"),
         ("NaN", "numbers only"),
+        # Misplaced separators were read as another number ("£1,2,3" became £123).
+        ("£1,2,3", "Check the commas"),
+        ("£1,2,3,4", "Check the commas"),
+        ("12,34", "Check the commas"),
+        ("1,2345", "Check the commas"),
+        ("1,234 567", "Check the commas"),
+        ("1 2 3", "Check the commas"),
+        ("1,234,", "Check the commas"),
+        ("-£5", "negative"),
+        ("£-5", "negative"),
+        ("١٢٣", "numbers only"),
     ],
 )
 def test_refused(typed, message):

@@ -6,7 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from creative_minds.postcodes import PostcodeError, normalise_postcode, parse_search_postcode
+from creative_minds.postcodes import (
+    PostcodeError,
+    SearchPostcode,
+    normalise_postcode,
+    parse_search_postcode,
+    read_search_postcode,
+)
 
 VALID = ["HD1 2AB", "WF10 1AA", "S70 2TA", "HX7 8AD", "OL14 5PQ", "SW1A 1AA", "M1 1AE", "EC1A 1BB", "BD19 3RR"]
 
@@ -29,6 +35,28 @@ def test_search_accepts_outward_code_or_full_postcode():
     assert parse_search_postcode("wf101aa") == ("WF10", "WF10 1AA")
     with pytest.raises(PostcodeError, match="first part"):
         parse_search_postcode("XX")
+
+
+@pytest.mark.parametrize(
+    ("typed", "outward", "sector"),
+    [
+        ("HD1 2", "HD1", "HD1 2"),
+        ("s70 1", "S70", "S70 1"),
+        ("HD1 2A", "HD1", "HD1 2"),
+        ("S701", "S70", "S70 1"),
+        ("WF10  1", "WF10", "WF10 1"),
+    ],
+)
+def test_search_understands_a_postcode_sector(typed, outward, sector):
+    found = read_search_postcode(typed)
+    assert (found.outward, found.full, found.sector) == (outward, None, sector)
+
+
+def test_a_district_typed_without_its_space_may_be_a_sector():
+    assert read_search_postcode("HD12") == SearchPostcode("HD12")
+    assert read_search_postcode("HD12").outward_if_sector_lost() == SearchPostcode("HD1", sector="HD1 2")
+    assert read_search_postcode("HD1").outward_if_sector_lost() is None
+    assert read_search_postcode("HD1 2").outward_if_sector_lost() is None
 
 
 spacing = st.text(alphabet=" \t", max_size=3)

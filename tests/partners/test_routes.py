@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlmodel import func, select
 
@@ -86,6 +88,53 @@ class TestRegisterPage:
         assert response.status_code == 422
         assert partner_count(db) == 0
 
+    def test_peer_led_answers_for_another_kind_of_group_are_asked_about_not_dropped(self, client, db):
+        answers = {"has_constitution": "on", "bank_account_status": "applied"}
+        response = post_form(client, "/register", registration(db, **answers))
+        assert response.status_code == 422
+        for field in answers:
+            assert "only for peer-led groups" in (field_error(response.text, field) or ""), field
+        assert 'name="has_constitution" value="on" checked' in response.text
+        assert '<option value="applied" selected>' in response.text
+        assert partner_count(db) == 0
+        # Saying the group is peer-led keeps every answer.
+        response = post_form(client, "/register", registration(db, kind="peer_led_group", **answers))
+        assert response.status_code == 303
+        partner = db.exec(select(Partner)).one()
+        assert (partner.kind, partner.has_constitution, partner.bank_account_status) == (
+            "peer_led_group",
+            True,
+            "applied",
+        )
+
+    def test_the_error_summary_names_each_question(self, client, db):
+        response = post_form(client, "/register", {"bank_account_status": "none"})
+        assert response.status_code == 422
+        summary = re.search(r'<div class="error-summary".*?</ul>', response.text, re.S).group(0)
+        links = re.findall(r'<li><a href="#([\w-]+)">(.*?)</a></li>', summary)
+        assert ("full_name", "Your name: This is required.") in links
+        assert ("contact_email", "Contact email: This is required.") in links
+        assert ("postcode", "Postcode: This is required.") in links
+        assert ("locality_ids-1", "Localities you work in: Choose at least one.") in links
+        assert ("kind", "Kind of group: This is required.") in links
+        assert len({text for _, text in links}) == len(links)  # no two lines alike
+        # Every link leads to a field on the page.
+        for target, _ in links:
+            assert f'id="{target}"' in response.text, target
+
+    def test_registering_twice_with_the_same_form_registers_one_group(self, client, db):
+        token = re.search(r'name="form_once" value="([^"]+)"', client.get("/register").text).group(1)
+        first = post_form(client, "/register", registration(db, form_once=token))
+        again = post_form(client, "/register", registration(db, form_once=token))
+        assert (first.status_code, again.status_code) == (303, 303)
+        assert again.headers["location"] == first.headers["location"]
+        assert partner_count(db) == 1
+
+    def test_peer_led_questions_are_marked_as_such(self, client, db):
+        page = client.get("/register")
+        assert 'data-shown-for="kind" data-shown-value="peer_led_group"' in page.text
+        assert "Peer-led groups only" in page.text
+
     def test_script_in_a_name_is_shown_as_text(self, client, db):
         response = post_form(client, "/register", registration(db, name="<script>alert('x')</script> Group"))
         page = client.get(response.headers["location"])
@@ -132,6 +181,36 @@ class TestDetailAndEdit:
         assert response.status_code == 404
         assert "no partner number 4242" in response.text
 
+    def test_empty_numbers_and_website_are_not_shown_as_none(self, client, db):
+        partner = make_partner(db, charity_number="", company_number="", website="")
+        login(client, make_user(db, Role.CHAMPION).email)
+        page = client.get(f"/partners/{partner.id}")
+        assert ">None<" not in page.text
+        assert "<dd>Not a registered charity (none given)</dd>" in page.text
+        assert "<dd>Not a registered company (none given)</dd>" in page.text
+        assert "<dd>No website given</dd>" in page.text
+
+    def test_a_host_lists_the_peer_led_groups_it_hosts(self, client, db):
+        coordinator = make_user(db)
+        host = make_partner(db, coordinator, name="Lawrence Batley Theatre")
+        peer = dict(kind="peer_led_group", host_partner_id=host.id)
+        make_partner(db, coordinator, name="Sunday Sketchers", **peer)
+        make_partner(db, coordinator, name="Allotment Friends", **peer)
+        pending = make_partner(db, coordinator, name="New Poets", **peer)
+        pending.status = "awaiting_approval"
+        db.add(pending)
+        db.commit()
+        make_partner(db, coordinator, name="Unhosted Walkers", kind="peer_led_group")
+        login(client, make_user(db, Role.CHAMPION).email)
+        page = client.get(f"/partners/{host.id}")
+        section = page.text.split("Peer-led groups hosted here")[1].split("</ul>")[0]
+        assert re.findall(r">([^<]+)</a>", section) == ["Allotment Friends", "Sunday Sketchers"]
+        client.cookies.clear()
+        login(client, coordinator.email)
+        section = client.get(f"/partners/{host.id}").text.split("Peer-led groups hosted here")[1].split("</ul>")[0]
+        assert re.findall(r">([^<]+)</a>", section) == ["Allotment Friends", "New Poets", "Sunday Sketchers"]
+        assert "(awaiting approval)" in section
+
     def test_partner_user_edits_its_own_group(self, client, db):
         partner = make_partner(db)
         user = make_user(db, Role.PARTNER, partner_id=partner.id)
@@ -172,7 +251,13 @@ class TestDetailAndEdit:
         partner = db.exec(select(Partner)).one()
         client.cookies.clear()
         login(client, coordinator.email)
-        assert post_form(client, f"/partners/{partner.id}/approve", {}).status_code == 303
+        # A new group has no agreement, insurance or safeguarding review recorded: a reason is asked for.
+        warned = post_form(client, f"/partners/{partner.id}/approve", {})
+        assert warned.status_code == 422 and "No partnership agreement signed or pending" in warned.text
+        db.refresh(partner)
+        assert partner.status == "awaiting_approval"
+        approved = post_form(client, f"/partners/{partner.id}/approve", {"override_reason": "Papers in the post"})
+        assert approved.status_code == 303
         db.refresh(partner)
         assert partner.status == "approved"
         assert post_form(client, f"/partners/{partner.id}/archive", {}).status_code == 303

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlmodel import func, select
 
@@ -58,6 +60,36 @@ class TestAddProject:
         listing = client.get("/projects")
         assert "Pottery for Calm" in listing.text
 
+    def test_back_then_save_does_not_add_a_second_project(self, client, db, group):
+        login(client, group[2].email)
+        page = client.get("/projects/new")
+        token = re.search(r'name="form_once" value="([^"]+)"', page.text).group(1)
+        first = post_form(client, "/projects/new", form(db, form_once=token))
+        assert first.status_code == 303
+        again = post_form(client, "/projects/new", form(db, form_once=token))
+        assert again.status_code == 303 and again.headers["location"] == first.headers["location"]
+        assert project_count(db) == 1
+        assert "saved the first time, so nothing new was added" in client.get(again.headers["location"]).text
+        # Back can reload the form with a new token while the browser puts back what was typed: the same
+        # answers again are the same send.
+        fresh = re.search(r'name="form_once" value="([^"]+)"', client.get("/projects/new").text).group(1)
+        assert fresh != token
+        reloaded = post_form(client, "/projects/new", form(db, form_once=fresh))
+        assert reloaded.headers["location"] == first.headers["location"] and project_count(db) == 1
+        # A new form with other answers adds a new project.
+        newer = re.search(r'name="form_once" value="([^"]+)"', client.get("/projects/new").text).group(1)
+        other = post_form(client, "/projects/new", form(db, form_once=newer, title="Pottery for Calm (evenings)"))
+        assert other.status_code == 303 and other.headers["location"] != first.headers["location"]
+        assert project_count(db) == 2
+
+    def test_a_form_with_mistakes_keeps_its_token_and_saves_once_corrected(self, client, db, group):
+        login(client, group[2].email)
+        token = re.search(r'name="form_once" value="([^"]+)"', client.get("/projects/new").text).group(1)
+        wrong = post_form(client, "/projects/new", form(db, form_once=token, total_cost="lots"))
+        assert wrong.status_code == 422 and f'name="form_once" value="{token}"' in wrong.text
+        assert post_form(client, "/projects/new", form(db, form_once=token)).status_code == 303
+        assert project_count(db) == 1
+
     def test_partner_id_in_the_form_cannot_point_at_another_group(self, client, db, group):
         coordinator, _, owner = group
         other = make_partner(db, coordinator, name="Other Group")
@@ -71,6 +103,8 @@ class TestAddProject:
             ("total_cost", "-5", "total_cost_pence", "cannot be negative"),
             ("total_cost", "lots", "total_cost_pence", "numbers only"),
             ("match", "12.345", "match_pence", "numbers only"),
+            ("total_cost", "£1,2,3,4", "total_cost_pence", "Check the commas"),
+            ("match", "1,00", "match_pence", "Check the commas"),
             ("requested", "5000", "requested_pence", "cannot be more than the total cost"),
             ("postcode", "HD1 XYZ", "postcode", "not a full UK postcode"),
             ("title", "x" * 201, "title", "200 characters or fewer"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 
@@ -12,6 +12,10 @@ from stories.participants.forms import ParticipantInput
 from stories.scores import service as scores
 from stories.scores.forms import ScoreInput
 from tests.utils import make_partner, make_project, make_user
+
+# Fixed days in one year (last year, so never in the future): 92 days apart, inside the 8-26 week window.
+BASELINE_ON = date(date.today().year - 1, 3, 1)
+FOLLOW_UP_ON = date(date.today().year - 1, 6, 1)
 
 
 class People:
@@ -35,7 +39,7 @@ class People:
         data = ScoreInput(
             project_id=self.project.id,
             kind=kind,
-            completed_on=on or date.today() - timedelta(days=100 if kind == "baseline" else 1),
+            completed_on=on or (BASELINE_ON if kind == "baseline" else FOLLOW_UP_ON),
             **{f"item_{i}": v for i, v in enumerate(items, start=1)},
         )
         result = scores.record_score(self.db, person, data, by=self.reporter)

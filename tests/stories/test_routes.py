@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from sqlmodel import func, select
@@ -12,7 +13,7 @@ from creative_minds.accounts.models import Role
 from stories.participants.models import Participant
 from stories.scores.models import WellbeingScore
 from tests.stories.test_service import _items
-from tests.utils import field_error, login, make_user, post_form
+from tests.utils import field_error, login, make_partner, make_project, make_user, post_form
 
 
 def score_form(project_id, kind="baseline", items=(3, 3, 3, 3, 3, 3, 3), on="2026-08-01"):
@@ -156,12 +157,16 @@ class TestStoriesAndConsent:
         assert "at least 10" in field_error(response.text, "text")
 
 
+def download(client, reason="Quarterly return to the trust board", **scope):
+    return post_form(client, "/reports/evaluation.csv", {**{k: str(v) for k, v in scope.items()}, "reason": reason})
+
+
 class TestReportPages:
     def test_evaluation_csv_names_its_charset_once(self, client, db, people):
         for before, after in [(12, 19), (18, 22), (21, 21), (24, 28), (15, 14)]:
             people.pair(_items(before), _items(after), sex="Female")
         login(client, people.reporter.email)
-        response = client.get("/reports/evaluation.csv", params={"project_id": people.project.id})
+        response = download(client, project_id=people.project.id)
         assert response.status_code == 200
         assert response.headers["content-type"] == "text/csv; charset=utf-8"
 
@@ -172,15 +177,11 @@ class TestReportPages:
         login(client, people.reporter.email)
         page = client.get("/reports/evaluation", params={"project_id": people.project.id})
         assert "Paired change in metric SWEMWBS score, n = 5" in page.text
-        assert "+1.88" in page.text and "-0.63 to +4.40" in page.text and "+10.7% (n = 5)" in page.text
+        assert "+1.88" in page.text and "−0.63 to +4.40" in page.text and "+10.7% (n = 5)" in page.text
         assert "<svg" in page.text and "<title>Change in each person&#39;s wellbeing score</title>" in page.text
-        rows = list(
-            csv.reader(
-                io.StringIO(client.get("/reports/evaluation.csv", params={"project_id": people.project.id}).text)
-            )
-        )
+        rows = list(csv.reader(io.StringIO(download(client, project_id=people.project.id).text)))
         assert rows[0][0] == "Project" and len(rows) == 6
-        assert sorted(row[7] for row in rows[1:]) == sorted(["3.90", "2.55", "0.00", "3.49", "-0.52"])
+        assert sorted(row[9] for row in rows[1:]) == sorted(["3.90", "2.55", "0.00", "3.49", "-0.52"])
         assert not any(cell.startswith("P-") for row in rows for cell in row)  # no participant codes
 
     def test_small_numbers_hide_figures_and_csv(self, client, db, people):
@@ -189,14 +190,72 @@ class TestReportPages:
         page = client.get("/reports/evaluation")
         assert "Fewer than 5 people have both a baseline and a follow-up here" in page.text
         assert "Mean score before" not in page.text
-        assert client.get("/reports/evaluation.csv").status_code == 422
+        assert download(client).status_code == 422
 
     def test_bad_report_parameters(self, client, db, people):
         login(client, people.reporter.email)
-        assert client.get("/reports/evaluation", params={"date_from": "yesterday"}).status_code == 422
-        assert (
-            client.get("/reports/evaluation", params={"date_from": "2027-05-01", "date_to": "2027-01-01"}).status_code
-            == 422
-        )
+        assert client.get("/reports/evaluation", params={"year": "yesterday"}).status_code == 422
+        assert client.get("/reports/evaluation", params={"mode": "telepathy"}).status_code == 422
+        assert client.get("/reports/evaluation", params={"project_id": "one"}).status_code == 422
         assert client.get("/reports/annual", params={"year": "nineteen"}).status_code == 422
         assert client.get("/reports/annual", params={"year": "2026"}).status_code == 200
+
+
+class TestProjectChooser:
+    """823 checkboxes with 198 repeated titles became a search that tells projects apart (no script needed)."""
+
+    @pytest.fixture
+    def twins(self, db, people):
+        coordinator = people.coordinator
+        halifax = make_partner(db, coordinator, name="Halifax Arts")
+        dewsbury = make_partner(db, coordinator, name="Dewsbury Arts")
+        made = []
+        for partner, venue, postcode, day in (
+            (halifax, "Square Chapel", "HX1 1QG", "TU"),
+            (dewsbury, "Town Hall", "WF13 1AA", "TH"),
+        ):
+            project = make_project(
+                db, partner, coordinator, title="Open Choir", venue_name=venue, postcode=postcode, day_of_week=day
+            )
+            project.status = "active"
+            made.append(project)
+        draft = make_project(db, halifax, coordinator, title="Open Choir Draft")
+        db.commit()
+        return made + [draft]
+
+    def test_search_finds_by_words_day_and_shows_what_tells_them_apart(self, client, db, people, twins):
+        login(client, people.reporter.email)
+        page = client.get("/participants/new")
+        assert page.status_code == 200 and 'name="project_ids"' not in page.text  # no wall of checkboxes
+        found = post_form(client, "/participants/new", {"project_q": "choir", "find_projects": "1", "age_band": ""})
+        assert found.status_code == 200
+        labels = re.findall(r'<label for="project_ids-\d+">(.*?)</label>', found.text)
+        assert labels == [
+            "<strong>Open Choir</strong> – Dewsbury Arts · Town Hall, WF13 1AA · Thursday 10:00",
+            "<strong>Open Choir</strong> – Halifax Arts · Square Chapel, HX1 1QG · Tuesday 10:00",
+        ]
+        assert "Open Choir Draft" not in found.text  # only running projects
+        tuesday = post_form(client, "/participants/new", {"project_q": "choir tue", "find_projects": "1"})
+        assert re.findall(r'<label for="project_ids-\d+">(.*?)</label>', tuesday.text) == [labels[1]]
+        halifax = post_form(client, "/participants/new", {"project_q": "HALIFAX chapel", "find_projects": "1"})
+        assert re.findall(r'<label for="project_ids-\d+">(.*?)</label>', halifax.text) == [labels[1]]
+
+    def test_ticks_survive_another_search_and_are_saved(self, client, db, people, twins):
+        login(client, people.reporter.email)
+        halifax_choir, dewsbury_choir = twins[0], twins[1]
+        first = {"project_ids": [str(halifax_choir.id)], "project_q": "dewsbury", "find_projects": "1"}
+        page = post_form(client, "/participants/new", {**first, "sex": "Female"})
+        assert f'value="{halifax_choir.id}" checked' in page.text  # still ticked
+        assert f'value="{dewsbury_choir.id}">' in page.text  # found, not ticked
+        assert '<option value="Female" selected>' in page.text  # other answers kept
+        saved = post_form(client, "/participants/new", {"project_ids": [str(halifax_choir.id), str(dewsbury_choir.id)]})
+        assert saved.status_code == 303
+        person = db.exec(select(Participant).order_by(Participant.id.desc())).first()
+        db.refresh(person)
+        assert sorted(link.project_id for link in person.project_links) == sorted([halifax_choir.id, dewsbury_choir.id])
+
+    def test_filters_tell_projects_apart(self, client, db, people, twins):
+        login(client, people.coordinator.email)
+        page = client.get("/reports/evaluation")
+        assert "Open Choir – Halifax Arts · Square Chapel, HX1 1QG · Tuesday 10:00</option>" in page.text
+        assert "Open Choir – Dewsbury Arts · Town Hall, WF13 1AA · Thursday 10:00</option>" in page.text

@@ -1,0 +1,1 @@
+"""Dates that matter (obligations), reminders and e-mail notifications through an outbox."""

@@ -7,7 +7,6 @@ from dataclasses import astuple
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-import msgspec
 from litestar import Controller, MediaType, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
@@ -16,20 +15,20 @@ from litestar.response import Template
 from markupsafe import Markup
 from sqlmodel import Session
 
-from activities import geojson
+from activities import feeds
 from activities.geocode import Place, locate
-from activities.ical import FeedRow, fast_calendar, ics_columns
+from activities.ical import fast_calendar
 from activities.mapview import ASSETS_CSS, ASSETS_JS, map_shell, marker_data
 from activities.search import (
     LIST_PAGE_SIZE,
     RADII_MILES,
     TIMES_OF_DAY,
     ActivityFilters,
-    feed_rows,
     find_activities,
     get_activity,
     search,
 )
+from connections.service import intake_of, too_long_ago
 from creative_minds.cache import data_version
 from creative_minds.db import MAX_ID
 from creative_minds.exceptions import Invalid, NotFound
@@ -41,8 +40,6 @@ from creative_minds.settings import Settings
 from creative_minds.timeutil import today
 from creative_minds.views import page, render
 from projects.models import AGE_GROUP_LABELS, CATEGORY_LABELS, CONDITION_LABELS, WEEKDAY_LABELS
-
-STALE_AFTER_DAYS = 183
 
 
 def _place(settings: Settings, filters: ActivityFilters) -> tuple[Place | None, str | None]:
@@ -157,12 +154,16 @@ class ActivitiesController(Controller):
         project = get_activity(db_session, project_id)
         if project is None:
             raise NotFound("This activity is not running now, or the link is wrong.")
-        age = (today() - project.updated_at.date()).days
+        intake = intake_of(db_session, project.id)
+        # Last confirmed running: the partner's one-click confirmation, or the last edit of the listing.
+        confirmed = max(filter(None, (intake.confirmed_on, project.updated_at.date())))
         return page(
             "activities/detail.html",
             project=project,
-            checked_days_ago=age,
-            stale=age > STALE_AFTER_DAYS,
+            intake=intake,
+            confirmed_on=confirmed,
+            checked_days_ago=(today() - confirmed).days,
+            stale=too_long_ago(confirmed),
             tile_url=settings.tile_url,
             tile_attribution=settings.tile_attribution,
         )
@@ -187,36 +188,39 @@ class ActivitiesController(Controller):
 
     @get("/calendar.ics", name="activities:ics_search", sync_to_thread=True)
     def ics_search(self, request: Request, db_session: NamedDependency[Session]) -> Response:
-        base = _base_url(request)
+        cache, base = request.app.state.page_cache, _base_url(request)
         body = _feed(
             request,
             db_session,
             "ics",
-            lambda filters, near: fast_calendar(
-                [FeedRow._make(row[:-1]) for row in feed_rows(db_session, filters, near, ics_columns())],
-                name="Creative Minds activities",
-                base_url=base,
+            lambda filters, near, key: feeds.calendar_feed(
+                db_session, filters, near, name="Creative Minds activities", base_url=base, cache=cache, key=key
             ),
         )
         return _calendar_response(body, "activities.ics")
 
     @get("/map.geojson", name="activities:geojson", sync_to_thread=True)
     def geojson(self, request: Request, db_session: NamedDependency[Session]) -> Response:
-        base = _base_url(request)
-
-        def build(filters: ActivityFilters, near: Place | None) -> bytes:
-            rows = feed_rows(db_session, filters, near, geojson.columns())
-            return msgspec.json.encode(geojson.collection_from_rows(rows, base_url=base))
-
-        body = _feed(request, db_session, "geojson", build)
+        cache, base = request.app.state.page_cache, _base_url(request)
+        body = _feed(
+            request,
+            db_session,
+            "geojson",
+            lambda filters, near, key: feeds.geojson_feed(
+                db_session, filters, near, base_url=base, cache=cache, key=key
+            ),
+        )
         return Response(body, media_type="application/geo+json", headers={"Access-Control-Allow-Origin": "*"})
 
 
 def _feed(
-    request: Request, db_session: Session, kind: str, build: Callable[[ActivityFilters, Place | None], bytes]
+    request: Request,
+    db_session: Session,
+    kind: str,
+    build: Callable[[ActivityFilters, Place | None, tuple | None], bytes],
 ) -> bytes:
-    """A feed of the finder's search, kept until the data changes: a postcode that cannot be used is a
-    422, not a silent 'anywhere'."""
+    """A feed of the finder's search, kept until the data changes (and each activity's piece of it,
+    under the key given to `build`): a postcode that cannot be used is a 422, not a silent 'anywhere'."""
     settings: Settings = request.app.state.settings
     filters = ActivityFilters.from_query(request.query_params)
     near, error = _place(settings, filters)
@@ -225,7 +229,8 @@ def _feed(
     token = data_version(db_session)
     where = (near.latitude, near.longitude) if near else None
     key = (kind, token, astuple(filters), where, _base_url(request), today()) if token else None
-    return request.app.state.page_cache.get_or_make(key, lambda: build(filters, near))
+    pieces = (kind + " piece", token, _base_url(request), today()) if token else None
+    return request.app.state.page_cache.get_or_make(key, lambda: build(filters, near, pieces))
 
 
 def _calendar_response(body: bytes, filename: str) -> Response:

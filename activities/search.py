@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from sqlmodel import Session, and_, col, func, or_, select, true
 
 from activities.geocode import Place
+from connections.models import ActivityIntake, Intake
 from creative_minds.db import MAX_ID
 from creative_minds.geo import haversine_km
 from creative_minds.localities import Locality
@@ -58,6 +59,7 @@ class ActivityFilters:
     free: bool = False
     wheelchair: bool = False
     peer_led: bool = False
+    taking: bool = False  # taking new people (not full, no waiting list)
     postcode: str = ""
     radius: int = 5  # miles
 
@@ -88,6 +90,7 @@ class ActivityFilters:
             free=flag("free"),
             wheelchair=flag("wheelchair"),
             peer_led=flag("peer_led"),
+            taking=flag("taking"),
             postcode=one("postcode")[:12],
             radius=int(radius) if radius.isascii() and radius.isdecimal() and int(radius) in RADII_MILES else 5,
         )
@@ -233,6 +236,9 @@ def _query(
         query = query.where(Project.wheelchair_accessible == True)  # noqa: E712
     if filters.peer_led:
         query = query.where(Project.peer_led == True)  # noqa: E712
+    if filters.taking:
+        closed = select(ActivityIntake.project_id).where(ActivityIntake.intake != Intake.OPEN.value)
+        query = query.where(col(Project.id).not_in(closed))
     return query
 
 

@@ -10,13 +10,13 @@ from litestar.config.csrf import CSRFConfig
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.flash import FlashConfig, FlashPlugin
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 from litestar.stores.registry import StoreRegistry
 
 from creative_minds import STATIC_DIR
+from creative_minds.apidocs import LocalSwaggerRenderPlugin
 from creative_minds.audit.middleware import ClientAddressMiddleware
 from creative_minds.auth import SessionConfig, SessionUserMiddleware
 from creative_minds.cache import PageCache
@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     from collectives.involvement.controller import InvolvementController
     from collectives.membership.controller import CollectivesController, JoinController
     from collectives.rounds.controller import RoundsController
+    from connections.controller import ConnectionsController
     from creative_minds.accounts.controller import AccountController, LoginController
     from creative_minds.audit.controller import AuditController
     from creative_minds.home import HomeController
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             InvolvementController,
             ObligationsController,
             NotificationsController,
+            ConnectionsController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
         plugins=[
@@ -152,7 +154,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             title="Creative Minds network manager API",
             version="1.0.0",
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin()],
+            render_plugins=[LocalSwaggerRenderPlugin()],
         ),
         before_send=[SecurityHeaders(settings).before_send],
         debug=settings.debug,

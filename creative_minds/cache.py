@@ -39,11 +39,12 @@ class DataVersion(SQLModel, table=True):
 
 
 def _watched() -> tuple[type, ...]:
+    from connections.models import ActivityIntake
     from creative_minds.localities import Locality
     from partners.models import Partner, PartnerLocality
     from projects.models import Project, ProjectAgeGroup, ProjectCategory
 
-    return (Project, ProjectCategory, ProjectAgeGroup, Partner, PartnerLocality, Locality)
+    return (Project, ProjectCategory, ProjectAgeGroup, Partner, PartnerLocality, Locality, ActivityIntake)
 
 
 def _watched_tables() -> set[str]:
@@ -163,6 +164,36 @@ class PageCache:
             with self._lock:
                 self._pending.pop(key, None)
             pending.release()
+
+    def book(self, key: tuple) -> dict:
+        """The small pieces kept together under `key` (see `add_to_book`), or an empty dict. Read it,
+        never change it: a new dict replaces it when pieces are added, so readers are never disturbed."""
+        if self.max_bytes <= 0:
+            return {}
+        with self._lock:
+            found = self._items.get(key)
+            if found is None:
+                return {}
+            self._items.move_to_end(key)
+            return found[0]
+
+    def add_to_book(self, key: tuple, pieces: dict) -> None:
+        """Keep more pieces under `key` (one entry for many small values, such as each activity's
+        part of a feed). A book that would take more than half the room is not kept any bigger."""
+        if self.max_bytes <= 0 or not pieces:
+            return
+        added = sum(_size_of(value) + 100 for value in pieces.values())  # (each key and dict slot too)
+        with self._lock:
+            book, size = self._items.pop(key, None) or ({}, 64)
+            if size + added > self.max_bytes // 2:
+                if book:
+                    self._items[key] = (book, size)
+                return
+            self._items[key] = ({**book, **pieces}, size + added)
+            self._size += added + (64 if not book else 0)
+            while self._size > self.max_bytes and len(self._items) > 1:
+                _, (_, dropped) = self._items.popitem(last=False)
+                self._size -= dropped
 
     def peek(self, key: tuple) -> Any:
         """The kept value, or a marker object when there is none."""

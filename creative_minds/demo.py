@@ -419,4 +419,9 @@ def load_demo(session: Session, *, partners: int = 130, projects: int = 1100, se
     from obligations.demo import load as load_obligations
 
     load_obligations(session, coordinator=coordinator)
+
+    from connections.demo import load as load_connections
+
+    group = session.exec(select(User).where(User.email == "group@example.org")).first()
+    load_connections(session, champions=champions, group_partner_id=group.partner_id if group else None, rng=rng)
     return logins

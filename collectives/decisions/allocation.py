@@ -10,15 +10,19 @@ applications were sent). Money in the reasons is shown to the penny, rounded hal
 Method of Equal Shares uses the "Add1" completion: every voter's equal share is raised step by
 step while the outcome stays within the budget, then any money left is filled greedily by
 approvals. Shares are in pence, so stepping one unit at a time would take minutes; the step is
-one pound per voter, and the last step that keeps the outcome within budget is found by
-doubling then halving the number of steps (pabutools runs MES at each step tried). On small
-rounds this gives the same outcome as pabutools' own one-pound Add1 loop (checked in tests).
+one pound per voter, exactly as pabutools' own loop (`voter_budget_increment`): it stops at the
+first step whose outcome overspends (keeping the step before) or leaves no room for anything
+more. The outcome does not change monotonically with the share (a rule that has stopped can have
+room again a few steps later), so every step is looked at in turn, by a quick exact copy of
+pabutools' MES that says how many following steps must give the same outcome; pabutools itself
+then runs at the step found. The outcome is pabutools' own Add1 completion (checked in tests).
 """
 
 from __future__ import annotations
 
 import heapq
 import logging
+import math
 import random
 import threading
 from collections import OrderedDict
@@ -134,6 +138,12 @@ class _Election:
     def ids(self, projects) -> list[int]:
         return [int(p.name) for p in projects]
 
+    def quick(self) -> _EqualShares:
+        """The quick exact MES for this round (built once; it keeps its last few outcomes)."""
+        if not hasattr(self, "_quick"):
+            self._quick = _EqualShares(self)
+        return self._quick
+
     def supported(self) -> list[Project]:
         return [self.projects[cid] for cid, n in self.approvals.items() if n > 0]
 
@@ -235,9 +245,11 @@ class _EqualShares:
     affordability, the lowest one chosen, ties broken by the round's rule, each supporter paying
     the same share or all they have left).
 
-    Used only to find the Add1 step quickly: it can stop as soon as an outcome overspends, and it
-    builds its voters and projects once for every step tried. The outcome shown is always the one
-    pabutools itself gives at the step found, and the two are checked to agree.
+    Used only to find the Add1 step quickly: it builds its voters and projects once for every step
+    tried, can stop as soon as an outcome overspends, and can say how far the equal share may rise
+    before any choice it made could turn out differently (so the steps below that need no run of
+    their own). The outcome shown is always the one pabutools itself gives at the step found, and
+    the two are checked to agree.
     """
 
     def __init__(self, election: _Election):
@@ -246,143 +258,207 @@ class _EqualShares:
         self.supporters = {cid: v for cid, v in election.supporter_indices().items() if v and self.costs[cid] > 0}
         self.budgets: list = []
         self.tie = {cid: (self.costs[cid], -election.approvals[cid], election.lots[cid]) for cid in self.supporters}
+        # What each supporter pays when none of them runs short: the cost split equally.
+        self.equal_price = {cid: mpq(self.costs[cid], len(v)) for cid, v in self.supporters.items()}
+        self.equal_afford = {cid: mpq(1, len(v)) for cid, v in self.supporters.items()}
+        # Every project queued at the start, lowest possible affordability first (each run copies it).
+        self.start = [(self.equal_afford[cid], self.tie[cid], cid) for cid in self.supporters]
+        heapq.heapify(self.start)
+        self.limit: Any = None
+        self._kept: OrderedDict[Fraction, tuple[list[int], list]] = OrderedDict()  # the last few whole outcomes
 
-    def _afford(self, cid: int, budgets: list) -> Any:
-        """The project's affordability (pabutools' rho per unit of satisfaction), or None if its
-        supporters cannot pay for it."""
-        cost = self.costs[cid]
-        held = sorted(budgets[i] for i in self.supporters[cid])
-        if sum(held) < cost:
-            return None
-        contribution = mpq(0)
-        remaining = len(held)
-        for budget in held:
-            afford = mpq(cost - contribution, cost * remaining)
-            if afford * cost <= budget:
-                return afford
-            contribution += budget
-            remaining -= 1
-        return None  # pragma: no cover - the sum test above rules this out
+    def outcome(self, share: Fraction) -> tuple[list[int], list]:
+        """The projects chosen at `share` and what each voter had left (kept from a recent run)."""
+        if share not in self._kept:
+            self.run(share)
+        return self._kept[share]
 
-    def run(self, share: Fraction, *, stop_above: int | None = None) -> tuple[list[int], bool]:
+    def run(self, share: Fraction, *, stop_above: int | None = None, track: bool = False) -> tuple[list[int], bool]:
         """The projects chosen, in order, with every voter holding `share`; and whether their cost
-        went above `stop_above` (the work stops there: the outcome can only cost more)."""
-        budgets = [mpq(share.numerator, share.denominator)] * self.voters
+        went above `stop_above` (the work stops there: the outcome can only cost more).
+
+        With `track`, also works out `self.limit`: a share (or None for none) below which every
+        higher share gives this same outcome. Every quantity the rule compares is then a straight
+        line in the share (each voter's budget, each project's price per supporter), as long as
+        the same voters run short; `limit` is the lowest share above this one at which any of
+        those comparisons could change its answer (a conservative bound: at and above it the rule
+        must be run again)."""
+        zero = mpq(0)
+        s = mpq(share.numerator, share.denominator)
+        budgets = [s] * self.voters
         self.budgets = budgets  # what each voter has left (the last run's), for the explanations
-        heap = [(mpq(1, len(v)), self.tie[cid], cid) for cid, v in self.supporters.items()]
-        heapq.heapify(heap)
+        costs, supporters, equal_price = self.costs, self.supporters, self.equal_price
+        # Budget of voter i at share x: slopes[i] * x + offsets[i] (only kept when tracking).
+        slopes = [mpq(1)] * self.voters if track else []
+        offsets = [zero] * self.voters if track else []
+        limit = None
+        falling: dict[int, tuple[Any, Any]] = {}  # queued lower bounds that fall as the share rises
+
+        def keep_while(d_a: Any, d_b: Any) -> None:
+            """A comparison that holds at this share as d_a * x + d_b >= 0: note where it may stop holding."""
+            nonlocal limit
+            if d_a < 0:
+                root = -d_b / d_a
+                if limit is None or root < limit:
+                    limit = root
+
+        heap = list(self.start)
+        equal_afford = self.equal_afford
         chosen: list[int] = []
         spent = 0
         while heap:
             lower, key, cid = heapq.heappop(heap)
-            afford = self._afford(cid, budgets)
-            if afford is None:
-                continue  # its supporters can no longer pay for it
+            if track:
+                falling.pop(cid, None)
+            cost = costs[cid]
+            sup = supporters[cid]
+            price = equal_price[cid]
+            capped: list[int] = []
+            if min(map(budgets.__getitem__, sup)) >= price:
+                afford = equal_afford[cid]  # every supporter can pay an equal share
+                q_a, q_b = zero, price
+                paying = sup
+            else:
+                if sum(map(budgets.__getitem__, sup), zero) < cost:  # its supporters cannot pay for it
+                    if track:
+                        keep_while(
+                            -sum(map(slopes.__getitem__, sup), zero), cost - sum(map(offsets.__getitem__, sup), zero)
+                        )
+                    continue
+                held = sorted(
+                    (i for i in sup if budgets[i]), key=budgets.__getitem__
+                )  # (those with nothing pay nothing)
+                if track:
+                    capped = [i for i in sup if not budgets[i]]
+                left = mpq(cost)  # what the supporters not yet counted as short must pay between them
+                remaining = len(held)
+                for i in held:
+                    price = left / remaining
+                    if price <= budgets[i]:
+                        break
+                    left -= budgets[i]
+                    remaining -= 1
+                    capped.append(i)
+                paying = held[len(held) - remaining :]
+                afford = price / cost
+                if track:  # the price per paying supporter, as a line in the share
+                    q_a = -sum(map(slopes.__getitem__, capped), zero) / remaining
+                    q_b = (cost - sum(map(offsets.__getitem__, capped), zero)) / remaining
+                    for i in capped:  # each capped voter stays unable to pay the price
+                        keep_while(q_a - slopes[i], q_b - offsets[i])
             if afford != lower:  # its supporters have spent since: try again with the true value
                 heapq.heappush(heap, (afford, key, cid))
+                if track and q_a < 0:
+                    falling[cid] = (q_a / cost, q_b / cost)
                 continue
+            if track:  # every project still queued stays no more affordable than this one
+                r_a, r_b = q_a / cost, q_b / cost
+                for o_a, o_b in falling.values():
+                    keep_while(o_a - r_a, o_b - r_b)
             chosen.append(cid)
-            spent += self.costs[cid]
+            spent += cost
             if stop_above is not None and spent > stop_above:
+                self.limit = limit
                 return chosen, True
-            price = afford * self.costs[cid]
-            for i in self.supporters[cid]:
-                budgets[i] = budgets[i] - min(budgets[i], price)
+            for i in capped:  # they pay all they have
+                budgets[i] = zero
+                if track:
+                    slopes[i] = offsets[i] = zero
+            for i in paying:
+                budgets[i] = budgets[i] - price
+                if track:
+                    slopes[i] = slopes[i] - q_a
+                    offsets[i] = offsets[i] - q_b
+        self.limit = limit
+        self._kept[share] = (chosen, budgets)
+        while len(self._kept) > 3:
+            self._kept.popitem(last=False)
         return chosen, False
 
 
 def _mes_add1(election: _Election) -> tuple[object, Fraction, int, list]:
-    """MES with the Add1 completion: the largest raised equal share that keeps the outcome in budget."""
-    voters = election.profile.num_ballots()
-    base = Fraction(election.budget, voters)
-    available = election.supported()
-    fast = _EqualShares(election)
-    cache: dict[int, tuple[list[int], bool]] = {}
+    """MES with the Add1 completion, exactly as pabutools' own loop: the share rises £1 per voter at
+    a time until the outcome overspends (then the step before is taken) or nothing more fits."""
+    base = Fraction(election.budget, election.profile.num_ballots())
+    fast = election.quick()
+    available = [(cid, cost) for cid, cost in fast.costs.items() if cid in fast.supporters]
 
-    def run(steps: int) -> tuple[list[int], bool]:
-        if steps not in cache:
-            cache[steps] = fast.run(base + steps * ADD1_STEP_PENCE, stop_above=election.budget)
-        return cache[steps]
+    overspent = False
 
-    def feasible(steps: int) -> bool:
-        return not run(steps)[1]
-
-    def stop(steps: int) -> bool:  # Add1 stops once an outcome overspends or cannot take any more
-        chosen, overspent = run(steps)
+    def stops(steps: int, track: bool) -> bool:
+        nonlocal overspent
+        share = base + steps * ADD1_STEP_PENCE
+        if share in fast._kept and not track:
+            chosen, overspent = fast._kept[share][0], False
+        else:
+            chosen, overspent = fast.run(share, stop_above=election.budget, track=track)
         if overspent:
             return True
         left = election.budget - sum(fast.costs[c] for c in chosen)
         taken = set(chosen)
-        return not any(
-            election.candidates[int(p.name)].cost_pence <= left for p in available if int(p.name) not in taken
-        )
+        return not any(cost <= left for cid, cost in available if cid not in taken)
 
-    chosen_steps = _add1_steps(election, base, stop, feasible)
+    steps = _first_stop(base, stops, lambda: fast.limit)
+    chosen_steps = steps - 1 if overspent else steps  # (an outcome over budget: pabutools keeps the step before)
     share = base + chosen_steps * ADD1_STEP_PENCE
     outcome = election.mes_at(share)
-    if election.ids(outcome) != fast.run(share)[0]:  # pragma: no cover - must never happen; pabutools decides
+    chosen, budgets = fast.outcome(share)
+    if election.ids(outcome) != chosen:  # pragma: no cover - must never happen; pabutools decides
         log.error("Equal shares worked out here differs from pabutools at %s; using pabutools at every step", share)
         return _mes_add1_by_pabutools(election)
-    return outcome, share, chosen_steps, fast.budgets
+    return outcome, share, chosen_steps, budgets
 
 
-def _add1_steps(election: _Election, base: Fraction, stop, feasible) -> int:
-    """The Add1 step: double the steps until the rule stops, then halve the gap to find the first
-    step where it stops; take it if its outcome is within budget, else the step before."""
-    if stop(0):
-        chosen_steps = 0
-    else:
-        high = 1
-        while not stop(high):
-            high *= 2
-            if base + high * ADD1_STEP_PENCE > election.budget:  # a share above the whole budget changes nothing more
-                break
-        low = high // 2  # last known step that does not stop (0 if high == 1)
-        while high - low > 1:
-            middle = (low + high) // 2
-            if stop(middle):
-                high = middle
-            else:
-                low = middle
-        chosen_steps = high
-    if not feasible(chosen_steps):
-        chosen_steps -= 1
-    return chosen_steps
+def _first_stop(base: Fraction, stops, limit) -> int:
+    """The first step at which the Add1 loop stops (pabutools tries every step in turn; the rule's
+    outcome does not change monotonically with the share, so no step may be passed over unseen).
+
+    A step is passed over only when the run before it showed its outcome is the same (the share
+    stays below that run's `limit`). Where the outcome changes at almost every step (large rounds),
+    the bound is worked out only now and then, since working it out costs time."""
+    steps, track, misses = 0, True, 0
+    while True:
+        if stops(steps, track):
+            return steps
+        following = steps + 1
+        if track:
+            bound = limit()
+            if bound is None:  # pragma: no cover - at a share above the whole budget the loop always stops
+                raise AssertionError("the Add1 loop would never stop")
+            skip = math.ceil((Fraction(int(bound.numerator), int(bound.denominator)) - base) / ADD1_STEP_PENCE)
+            following = max(following, skip)
+            misses = 0 if following > steps + 1 else misses + 1
+        steps = following
+        track = misses < 3 or steps % 64 == 0
 
 
 def _mes_add1_by_pabutools(election: _Election) -> tuple[object, Fraction, int, list]:
-    """The same search with pabutools at every step (slow; the fallback if the two ever disagree)."""
-    voters = election.profile.num_ballots()
-    base = Fraction(election.budget, voters)
+    """The same loop with pabutools at every step (slow; the fallback if the two ever disagree)."""
+    base = Fraction(election.budget, election.profile.num_ballots())
     available = election.supported()
-    cache: dict[int, object] = {}
-
-    def run(steps: int):
-        if steps not in cache:
-            cache[steps] = election.mes_at(base + steps * ADD1_STEP_PENCE)
-        return cache[steps]
-
-    def stop(steps: int) -> bool:
-        outcome = run(steps)
-        return not election.instance.is_feasible(outcome) or election.instance.is_exhaustive(
-            outcome, available_projects=available
-        )
-
-    chosen_steps = _add1_steps(election, base, stop, lambda steps: election.instance.is_feasible(run(steps)))
-    share = base + chosen_steps * ADD1_STEP_PENCE
+    steps = 0
+    while True:
+        outcome = election.mes_at(base + steps * ADD1_STEP_PENCE)
+        if not election.instance.is_feasible(outcome):
+            steps -= 1
+            break
+        if election.instance.is_exhaustive(outcome, available_projects=available):
+            break
+        steps += 1
+    share = base + steps * ADD1_STEP_PENCE
     outcome = election.mes_at(share, analytics=True)
-    return outcome, share, chosen_steps, _final_budgets(outcome.details)
+    return outcome, share, steps, _final_budgets(outcome.details)
 
 
 def _pure_mes(election: _Election, share: Fraction) -> tuple[object, list]:
     """Pure MES at the equal share, by pabutools, with what each voter had left at the end."""
     outcome = election.mes_at(share)
-    fast = _EqualShares(election)
-    if election.ids(outcome) != fast.run(share)[0]:  # pragma: no cover - must never happen; pabutools decides
+    chosen, budgets = election.quick().outcome(share)
+    if election.ids(outcome) != chosen:  # pragma: no cover - must never happen; pabutools decides
         log.error("Equal shares worked out here differs from pabutools at %s; using pabutools' own record", share)
         outcome = election.mes_at(share, analytics=True)
         return outcome, _final_budgets(outcome.details)
-    return outcome, fast.budgets
+    return outcome, budgets
 
 
 def _final_budgets(details) -> list:

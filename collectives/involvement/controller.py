@@ -15,11 +15,14 @@ from collectives.involvement.forms import ExpenseInput, MeetingInput, PaymentCho
 from collectives.membership import service as membership
 from collectives.membership.models import CONSTITUENCY_LABELS, PAYMENT_LABELS, PaymentChoice
 from creative_minds.accounts.models import User
+from creative_minds.audit import service as audit
+from creative_minds.audit.models import AuditAction
 from creative_minds.auth import coordinator_only, login_required, require_user
 from creative_minds.exceptions import Forbidden, Invalid
 from creative_minds.forms import form_values, parse_id, validate
 from creative_minds.localities import list_localities
 from creative_minds.money import format_pence_exact
+from creative_minds.transactions import mark_failed
 from creative_minds.views import created, form_with_errors, page, redirect_with_message, sent_before
 
 
@@ -51,6 +54,11 @@ def _meetings_context(db_session: Session, locality_id: int | None) -> dict[str,
         "meetings": involvement.list_meetings(db_session),
         "payment_labels": PAYMENT_LABELS,
     }
+
+
+def _check_year(year: int) -> None:
+    if not involvement.FIRST_YEAR <= year <= involvement.LAST_YEAR:
+        raise Invalid(f"Choose a year from {involvement.FIRST_YEAR} to {involvement.LAST_YEAR}.")
 
 
 class InvolvementController(Controller):
@@ -127,30 +135,64 @@ class InvolvementController(Controller):
     def totals(
         self, request: Request, db_session: NamedDependency[Session], year: FromQuery[int | None] = None
     ) -> Template:
-        chosen = year or involvement.current_year()
-        if not involvement.FIRST_YEAR <= chosen <= involvement.LAST_YEAR:
-            raise Invalid(f"Choose a year from {involvement.FIRST_YEAR} to {involvement.LAST_YEAR}.")
-        rows, grand = involvement.year_totals(db_session, chosen, by=require_user(request))
+        return self._totals_page(request, db_session, year or involvement.current_year())
+
+    @staticmethod
+    def _totals_page(
+        request: Request,
+        db_session: Session,
+        year: int,
+        *,
+        values: dict[str, Any] | None = None,
+        error: Invalid | None = None,
+    ) -> Template:
+        _check_year(year)
+        rows, grand = involvement.year_totals(db_session, year, by=require_user(request))
         current = involvement.current_year()
         return page(
             "collectives/involvement_totals.html",
-            year=chosen,
+            year=year,
             year_label=involvement.year_label,
             years=list(range(current, current - 6, -1)),
             rows=rows,
             grand=grand,
+            values=values or {},
+            errors=error.errors if error else {},
+            error_message=error.message if error else None,
+            status_code=422 if error else 200,
         )
 
-    @get(
+    @post(
         "/involvement/years/{year:int}/totals.csv",
         name="involvement:totals_csv",
         guards=[coordinator_only],
         sync_to_thread=True,
+        status_code=200,
     )
-    def totals_csv(self, request: Request, db_session: NamedDependency[Session], year: FromPath[int]) -> Response:
-        if not involvement.FIRST_YEAR <= year <= involvement.LAST_YEAR:
-            raise Invalid(f"Choose a year from {involvement.FIRST_YEAR} to {involvement.LAST_YEAR}.")
-        rows, grand = involvement.year_totals(db_session, year, by=require_user(request))
+    def totals_csv(
+        self,
+        request: Request,
+        db_session: NamedDependency[Session],
+        year: FromPath[int],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Response | Template:
+        """Names, constituencies and payments: the coordinator says why, and the audit trail keeps it."""
+        _check_year(year)
+        values, _ = form_values(data)
+        try:
+            why = audit.require_reason(str(values.get("reason") or ""), "downloading members' details")
+        except Invalid as exc:
+            return mark_failed(self._totals_page(request, db_session, year, values=values, error=exc))
+        user = require_user(request)
+        rows, grand = involvement.year_totals(db_session, year, by=user)
+        audit.record(
+            db_session,
+            by=user,
+            action=AuditAction.EXPORT,
+            subject="member constituency",
+            label=f"members' involvement {involvement.year_label(year)}",
+            detail=f"{len(rows)} members. Reason: {why}",
+        )
         return Response(
             involvement.totals_csv(rows, grand, year),
             media_type="text/csv; charset=utf-8",

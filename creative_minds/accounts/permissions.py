@@ -20,6 +20,11 @@ class Capabilities:
     assign_reporters: bool
     see_partner_status: bool  # awaiting approval, suspended...
     funding_is_their_work: bool  # the "Funding" menu rather than "Collective"
+    connect_people: bool  # record a person's connection to an activity (champions)
+    record_attendance: bool  # first visits, registers, "still going" for their own activities (partners)
+    see_connections: bool  # the connections list: a champion's own, a partner's activities', all for coordinators
+    keep_referral_sources: bool
+    see_exact_funnel: bool  # connection figures without small-number hiding
 
 
 def capabilities(role: str | None) -> Capabilities:
@@ -36,6 +41,11 @@ def capabilities(role: str | None) -> Capabilities:
         assign_reporters=coordinator,
         see_partner_status=coordinator,
         funding_is_their_work=coordinator or role == Role.PARTNER,
+        connect_people=coordinator or role == Role.CHAMPION,
+        record_attendance=coordinator or role == Role.PARTNER,
+        see_connections=coordinator or role in (Role.CHAMPION, Role.PARTNER),
+        keep_referral_sources=coordinator,
+        see_exact_funnel=coordinator,
     )
 
 

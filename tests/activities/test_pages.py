@@ -177,6 +177,21 @@ class TestCalendar:
         light = [FeedRow._make(row[:-1]) for row in feed_rows(db, ActivityFilters(), None, ics_columns())]
         assert fast_calendar(light, name="x", base_url="y") == calendar_for(rows, name="x", base_url="y")
         assert len(Calendar.from_ical(fast_calendar(rows, name="x", base_url="y")).walk("VEVENT")) == 4
+        # The feed written from each activity's own event, kept or not, gives the same bytes again.
+        from activities.feeds import calendar_feed
+        from creative_minds.cache import PageCache
+
+        cache = PageCache(1_000_000)
+        for filters in (ActivityFilters(locality="kirklees"), ActivityFilters()):  # the second reuses kept events
+            expected = calendar_for(
+                [f.project for f in find_activities(db, filters)], name="x", base_url="https://cm.example"
+            )
+            assert calendar_feed(db, filters, None, name="x", base_url="https://cm.example") == expected
+            kept = calendar_feed(db, filters, None, name="x", base_url="https://cm.example", cache=cache, key=("t",))
+            assert kept == expected
+        # One piece kept per activity (an empty one for the activity with no time yet).
+        kept_pieces = cache.book(("t",))
+        assert sorted(kept_pieces) == sorted(p.id for p in rows) and list(kept_pieces.values()).count(b"") == 1
 
     def test_recurrence_rules(self, db, activities):
         project = activities["Halifax Choir"]
@@ -197,13 +212,18 @@ class TestGeoJson:
         assert data["features"][0]["geometry"] == {"type": "Point", "coordinates": [-1.872, 53.721]}
         assert "Ordnance Survey" in data["attribution"]
 
-    def test_the_feed_read_straight_from_the_database_matches_the_row_objects(self, db, activities):
+    def test_the_feed_read_straight_from_the_database_matches_the_row_objects(self, db, activities, monkeypatch):
         """The quick GeoJSON path (one query, categories included) gives the same document as the row objects."""
-        from activities import geojson
+        import msgspec
+
+        from activities import feeds, geojson
+        from activities.feeds import geojson_feed
         from activities.geocode import locate
         from activities.search import ActivityFilters, feed_rows, find_activities, with_categories
+        from creative_minds.cache import PageCache
         from projects.models import ProjectCategory
 
+        cache = PageCache(1_000_000)
         knit = activities["Holmfirth Knit and Natter"]
         knit.category_links.append(ProjectCategory(category="arts_crafts"))  # two categories, sorted
         db.add(knit)
@@ -218,6 +238,13 @@ class TestGeoJson:
             )
             rows = feed_rows(db, filters, near, geojson.columns())
             assert geojson.collection_from_rows(rows, base_url="https://cm.example") == expected
+            # Written from each activity's own feature (kept from the searches before, or not): the same bytes.
+            whole = msgspec.json.encode(expected)
+            assert geojson_feed(db, filters, near, base_url="https://cm.example") == whole
+            assert geojson_feed(db, filters, near, base_url="https://cm.example", cache=cache, key=("t",)) == whole
+            with monkeypatch.context() as patch:  # more to write than one IN list holds: every match read at once
+                patch.setattr(feeds, "_BATCH", 1)
+                assert geojson_feed(db, filters, near, base_url="https://cm.example") == whole
         assert expected["features"][0]["properties"]["categories"] == ["arts_crafts", "knitting_sewing"]
 
     def test_bad_postcode_is_422(self, client, activities):

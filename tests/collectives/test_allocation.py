@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from pabutools.election import Cost_Sat
 from pabutools.rules import completion_by_rule_combination, greedy_utilitarian_welfare, method_of_equal_shares
@@ -138,6 +138,22 @@ costs = st.lists(st.integers(min_value=1, max_value=40).map(lambda n: n * 5_000)
 
 @settings(max_examples=40, deadline=None)
 @given(ballots=ballot_sets, cost_list=costs, budget=st.integers(min_value=5, max_value=60).map(lambda n: n * 5_000))
+# Found by Hypothesis. pabutools raises the share step by step and stops at the first step where nothing more
+# fits: step 34 funds 1, 2, 3, 4 and 6 (£800; project 5 costs £750, only £600 is left). From step 59 the rule
+# funds 1 and 5 instead and has room again, so a search by doubling and halving (which assumed that once the
+# rule stops it stays stopped) passed over step 34 and settled on step 259 (1, 2 and 5).
+@example(
+    ballots=[frozenset([1]), frozenset([1, 2, 3, 4, 5, 6]), frozenset([5])],
+    cost_list=[60000, 5000, 5000, 5000, 75000, 5000],
+    budget=140000,
+)
+# The same with a member who approved nothing (they still count in the shares): 2, 3, 4, 6 at step 134, not
+# 2, 3, 5, 6 at step 209.
+@example(
+    ballots=[frozenset({2, 3, 5, 6}), frozenset({2, 3, 4, 5}), frozenset()],
+    cost_list=[120000, 50000, 40000, 35000, 75000, 5000],
+    budget=200000,
+)
 def test_add1_search_matches_pabutools_one_pound_loop(ballots, cost_list, budget):
     candidates = [Candidate(i + 1, f"p{i + 1}", cost) for i, cost in enumerate(cost_list)]
     lots = {c.id: c.id for c in candidates}

@@ -237,8 +237,14 @@ class TestPages:
         totals = client.get("/collectives/involvement/years?year=2025").text
         row = re.search(r">Mo Money</a></th>(.*?)</tr>", totals, re.S).group(1)
         assert re.findall(r'<td class="num">(.*?)</td>', row) == ["1", "0", "£30.00", "£0.00", "£0.00"]
-        download = client.get("/collectives/involvement/years/2025/totals.csv")
+        no_reason = post_form(client, "/collectives/involvement/years/2025/totals.csv", {"reason": ""})
+        assert no_reason.status_code == 422 and "Say why you are downloading members" in no_reason.text
+        download = post_form(
+            client, "/collectives/involvement/years/2025/totals.csv", {"reason": "Payments return to finance"}
+        )
         assert download.status_code == 200 and download.headers["content-type"].startswith("text/csv")
+        trail = client.get("/audit").text
+        assert "Payments return to finance" in trail and "members&#39; involvement 2025" in trail
         assert "Mo Money,Kirklees,Person with lived experience,Money,1,0,30.00,0.00,0.00" in download.text
         missing = post_form(client, "/collectives/meetings", {**form, "attendee_ids": []})
         assert missing.status_code == 422 and "Tick the members who came." in missing.text
@@ -277,7 +283,7 @@ ACCESS = {
     "POST /collectives/involvement/members/{me}/payment-choice": {"coordinator": 303, "member": 303},
     "POST /collectives/involvement/members/{me}/expenses": {"coordinator": 303, "member": 303},
     "GET /collectives/involvement/years": {"coordinator": 200},
-    "GET /collectives/involvement/years/2025/totals.csv": {"coordinator": 200},
+    "POST /collectives/involvement/years/2025/totals.csv": {"coordinator": 200},
     "GET /collectives/meetings": {"coordinator": 200},
     "POST /collectives/meetings": {"coordinator": 303},
 }
@@ -285,6 +291,7 @@ FORMS = {
     "payment-choice": {"payment_choice": "none"},
     "expenses": {"spent_on": "2025-04-01", "description": "Bus fare", "amount": "3.20"},
     "meetings": {"held_on": "2025-04-01", "title": "A meeting", "payment": "0"},
+    "totals.csv": {"reason": "Payments return to finance"},
 }
 
 

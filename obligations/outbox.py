@@ -120,7 +120,7 @@ def queue(session: Session, mails: Iterable[Mail]) -> int:
                     "user_id": user.id,
                     "to_address": user.email,
                     "topic": mail.topic.value,
-                    "subject": mail.subject[:200],
+                    "subject": " ".join(mail.subject.split())[:200],  # one line: no header can be smuggled in
                     "body": mail.body.rstrip() + FOOTER,
                     "state": (MessageState.DIGEST if delivery == Delivery.DIGEST else MessageState.PENDING).value,
                     "attempts": 0,
@@ -318,9 +318,15 @@ def send_due(
     try:
         for message in messages:
             try:
+                email = as_email(message, settings)
+            except ValueError as exc:  # a message no mail server would take: give up on it at once
+                _finish(connection, message, worker, state=MessageState.FAILED.value, last_error=str(exc)[:500])
+                report.failed += 1
+                continue
+            try:
                 if smtp is None:
                     smtp = open_smtp(settings)
-                smtp.send_message(as_email(message, settings))
+                smtp.send_message(email)
             except (smtplib.SMTPException, OSError) as exc:
                 if smtp is not None and not isinstance(exc, smtplib.SMTPRecipientsRefused):
                     _quit(smtp)

@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     # Tries before a message is given up (shown as failed in the outbox); waits double from one minute.
     mail_max_attempts: int = Field(8, ge=1, validation_alias=_env("CM_MAIL_MAX_ATTEMPTS"))
 
+    # Imports
+    import_max_mb: int = Field(20, ge=1, le=500, validation_alias=_env("CM_IMPORT_MAX_MB"))
+
     @field_validator("database_url")
     @classmethod
     def _driver(cls, value: str) -> str:

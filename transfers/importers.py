@@ -8,17 +8,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, EmailStr, Field, ValidationError
 from sqlmodel import Session, select
 
-from creative_minds.accounts.models import User
+from collectives.membership.models import Constituency, Membership, MembershipStatus
+from creative_minds.accounts.models import Role, User
 from creative_minds.exceptions import DomainError, Invalid
-from creative_minds.forms import field_errors
+from creative_minds.forms import Id, Text, field_errors
 from creative_minds.localities import Locality
 from partners.forms import PartnerInput
 from partners.models import AgreementStatus, Partner, PartnerKind
 from projects.forms import ProjectInput
 from projects.models import AgeGroup, Category, ConditionFocus, Frequency, Project, Weekday
+from stories.equality import QUESTIONS
+from stories.participants.forms import ParticipantInput
+from stories.participants.models import Participant
+from stories.scores.forms import ScoreInput
+from stories.scores.models import CompletionMode, ScoreKind, WellbeingScore
 from transfers.columns import CellProblem, Column, RowProblems, choice, choices, clock, day, normalise, pence, quoted
 from transfers.columns import whole as whole_number
 from transfers.columns import yes_no as yes_or_no
@@ -34,6 +40,7 @@ class Lookups:
     localities: dict[str, int] = field(default_factory=dict)
     keys: dict[tuple[str, str], int] = field(default_factory=dict)  # (kind, external id) -> record id
     names: dict[tuple[str, str], int] = field(default_factory=dict)  # (kind, lower-case name) -> record id
+    projects_loaded: bool = False
 
 
 def load_lookups(session: Session) -> Lookups:
@@ -52,6 +59,16 @@ class Importer:
     columns: list[Column]
     # Which form field's error belongs to which column (fields not named here share the column's key).
     field_columns: dict[str, str] = {}
+    # The column that identifies a row from one import to the next.
+    key_column = "external_id"
+
+    def key_of(self, cells: Cells) -> str:
+        """The row's external id ("" when missing); RowProblems if the cells naming it are wrong."""
+        return cells.get(self.key_column, "").strip()
+
+    def ordered(self, rows: list[tuple[int, Cells]]) -> list[tuple[int, Cells]]:
+        """The order to save rows in (file order unless a kind needs some rows first)."""
+        return rows
 
     def parse(self, session: Session, lookups: Lookups, cells: Cells) -> BaseModel:
         """The service input for this row, or RowProblems."""
@@ -306,9 +323,286 @@ def _one_locality(lookups: Lookups, raw: str) -> int:
     return found
 
 
+def _project_id(lookups: Lookups, raw: str) -> int:
+    text = raw.strip()
+    found = lookups.keys.get((ImportKind.PROJECTS.value, text)) or lookups.names.get(
+        (ImportKind.PROJECTS.value, text.lower())
+    )
+    if found is None:
+        raise CellProblem(f"{quoted(text)} is not a project's external id or title. Import projects first.")
+    return found
+
+
+def _load_projects(session: Session, lookups: Lookups) -> None:
+    if lookups.projects_loaded:
+        return
+    for pid, title in session.exec(select(Project.id, Project.title)):
+        lookups.names.setdefault((ImportKind.PROJECTS.value, title.strip().lower()), pid)
+    lookups.projects_loaded = True
+
+
+class MemberImporter(Importer):
+    """Collective members: an account (found by e-mail, or made) admitted to its locality's collective.
+
+    A new account gets a random password nobody knows: the person cannot sign in until a coordinator
+    gives them one (or they are sent a way to set it), so an imported list opens no account by itself."""
+
+    kind = ImportKind.MEMBERS
+    key_column = "email"
+    field_columns = {"locality_id": "locality"}
+    columns = [
+        Column("email", "Email", True, "the member's e-mail address, kept to match the row next time"),
+        Column("full_name", "Full name", True),
+        Column("locality", "Locality", True, "Barnsley, Calderdale, Kirklees or Wakefield"),
+        Column("constituency", "Constituency", False, "; ".join(c.label for c in Constituency)),
+        Column("lived_experience", "Lived experience", False, "yes or no (yes: a person with lived experience)"),
+    ]
+
+    def key_of(self, cells: Cells) -> str:
+        return cells.get("email", "").strip().lower()
+
+    def parse(self, session: Session, lookups: Lookups, cells: Cells) -> BaseModel:
+        problems: dict[str, str] = {}
+        values: dict[str, Any] = {"email": cells.get("email", ""), "full_name": cells.get("full_name", "")}
+        _cell(cells, "locality", lambda raw: _one_locality(lookups, raw), problems, values, "locality_id")
+        lived: dict[str, Any] = {}
+        _cell(cells, "lived_experience", yes_or_no, problems, lived, "flag")
+        if cells.get("constituency", "").strip():
+            _cell(cells, "constituency", lambda raw: choice(Constituency, raw), problems, values, "constituency")
+        elif lived.get("flag"):
+            values["constituency"] = Constituency.LIVED_EXPERIENCE
+        else:
+            problems.setdefault("constituency", "This is required (or answer yes under lived experience).")
+        if lived.get("flag") and values.get("constituency") not in (None, Constituency.LIVED_EXPERIENCE):
+            problems["lived_experience"] = (
+                "Says yes, but the constituency is another one. Members join as one constituency: "
+                "choose 'Person with lived experience', or answer no."
+            )
+        return self.validate(MemberRow, values, problems)
+
+    def exists(self, session: Session, record_id: int) -> bool:
+        return session.get(Membership, record_id) is not None
+
+    def save(self, session: Session, record_id: int | None, data: BaseModel, *, by: User) -> int:
+        import secrets
+
+        from collectives.membership import service as membership
+        from creative_minds.accounts.service import create_user, get_user_by_email
+
+        assert isinstance(data, MemberRow)
+        user = get_user_by_email(session, str(data.email))
+        if user is None:
+            user = create_user(
+                session,
+                email=str(data.email),
+                full_name=data.full_name,
+                password=secrets.token_urlsafe(32),
+                role=Role.COLLECTIVE_MEMBER,
+                locality_id=data.locality_id,
+            )
+        elif user.role not in (Role.COLLECTIVE_MEMBER, Role.COORDINATOR):
+            raise Invalid(
+                "This e-mail address belongs to another kind of account.",
+                errors={"email": f"This account is a {user.role.replace('_', ' ')} account, not a collective member."},
+            )
+        existing = membership.membership_of(session, user, data.locality_id)
+        if existing is not None:
+            if existing.status != MembershipStatus.ADMITTED:
+                raise Invalid(
+                    "This person already asked to join.",
+                    errors={
+                        "email": "This person has asked to join already: decide their request on the members page."
+                    },
+                )
+            existing.constituency = data.constituency.value
+            session.add(existing)
+            session.flush()
+            return existing.id  # type: ignore[return-value]
+        return membership.admit_directly(session, user, data.locality_id, data.constituency, by=by).id  # type: ignore[return-value]
+
+
+class MemberRow(BaseModel):
+    email: EmailStr = Field(max_length=254)
+    full_name: Text = Field(min_length=1, max_length=120)
+    locality_id: Id
+    constituency: Constituency
+
+
+class ParticipantImporter(Importer):
+    """Participants keep the code they had elsewhere (external code) beside the app's own."""
+
+    kind = ImportKind.PARTICIPANTS
+    key_column = "external_code"
+    columns = [
+        Column("external_code", "External code", True, "the participant's code in your own records"),
+        Column("projects", "Projects", False, "project external ids or titles, separated by ;"),
+        *[Column(name, q.label, False, "; ".join(q.options)) for name, q in QUESTIONS.items()],
+    ]
+    field_columns = {"project_ids": "projects"}
+
+    def parse(self, session: Session, lookups: Lookups, cells: Cells) -> BaseModel:
+        _load_projects(session, lookups)
+        problems: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        for name, question in QUESTIONS.items():
+            raw = cells.get(name, "").strip()
+            if raw:
+                match = [o for o in question.options if o.lower() == raw.lower()]
+                if match:
+                    values[name] = match[0]
+                else:
+                    problems[name] = f"{quoted(raw)} is not one of the answers ({'; '.join(question.options)})."
+        parts = [p for p in cells.get("projects", "").split(";") if p.strip()]
+        ids = []
+        for part in parts:
+            try:
+                ids.append(_project_id(lookups, part))
+            except CellProblem as exc:
+                problems.setdefault("projects", str(exc))
+        values["project_ids"] = list(dict.fromkeys(ids))
+        return self.validate(ParticipantInput, values, problems)
+
+    def exists(self, session: Session, record_id: int) -> bool:
+        return session.get(Participant, record_id) is not None
+
+    def save(self, session: Session, record_id: int | None, data: BaseModel, *, by: User) -> int:
+        from stories.participants import service
+
+        assert isinstance(data, ParticipantInput)
+        if record_id is None:
+            return service.create_participant(session, data, by=by).id  # type: ignore[return-value]
+        participant = service.get_participant(session, record_id, by=by)
+        return service.update_participant(session, participant, data, by=by).id  # type: ignore[return-value]
+
+
+ANSWERS = {
+    "none of the time": 1,
+    "rarely": 2,
+    "some of the time": 3,
+    "often": 4,
+    "all of the time": 5,
+}
+
+
+def _answer(raw: str) -> int | None:
+    text = raw.strip().lower()
+    if not text:
+        return None  # a blank answer is kept: the form is saved, not scored
+    if text in ANSWERS:
+        return ANSWERS[text]
+    if text in {"1", "2", "3", "4", "5"}:
+        return int(text)
+    raise CellProblem(f"{quoted(raw)} is not an answer: 1 to 5 (None of the time to All of the time), or blank.")
+
+
+class SwemwbsImporter(Importer):
+    """SWEMWBS forms, one per participant, project and kind (baseline or follow-up); baselines are saved
+    first, so a follow-up in the same file finds its baseline."""
+
+    kind = ImportKind.SWEMWBS
+    field_columns = {"participant_id": "participant", "project_id": "project"}
+    columns = [
+        Column("participant", "Participant", True, "the participant's external code, or the app's code (P-...)"),
+        Column("project", "Project", True, "the project's external id or title"),
+        Column("kind", "Kind", True, "baseline or follow-up"),
+        Column("completed_on", "Completed on", True, "date, like 31/03/2026"),
+        Column(
+            "completion_mode",
+            "Completed how",
+            False,
+            "; ".join(c.label for c in CompletionMode if c != CompletionMode.NOT_RECORDED),
+        ),
+        *[Column(f"item_{i}", f"Item {i}", False, "1 to 5, or blank (kept, not scored)") for i in range(1, 8)],
+    ]
+
+    def key_of(self, cells: Cells) -> str:
+        problems = {k: "This is required." for k in ("participant", "project", "kind") if not cells.get(k, "").strip()}
+        if problems:
+            raise RowProblems(problems)
+        try:
+            kind = _score_kind(cells["kind"])
+        except CellProblem as exc:
+            raise RowProblems({"kind": str(exc)}) from exc
+        return f"{cells['participant'].strip()}|{cells['project'].strip().lower()}|{kind.value}"[:100]
+
+    def ordered(self, rows: list[tuple[int, Cells]]) -> list[tuple[int, Cells]]:
+        def baseline_first(row: tuple[int, Cells]) -> int:
+            try:
+                return 0 if _score_kind(row[1].get("kind", "")) == ScoreKind.BASELINE else 1
+            except CellProblem:
+                return 0
+
+        return sorted(rows, key=baseline_first)
+
+    def parse(self, session: Session, lookups: Lookups, cells: Cells) -> BaseModel:
+        _load_projects(session, lookups)
+        problems: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        code = cells.get("participant", "").strip()
+        participant = lookups.keys.get((ImportKind.PARTICIPANTS.value, code))
+        if participant is None:
+            participant = session.exec(select(Participant.id).where(Participant.code == code)).first()
+        if participant is None:
+            problems["participant"] = f"{quoted(code)} is not a participant's code. Import participants first."
+        else:
+            values["participant_id"] = participant
+        _cell(cells, "project", lambda raw: _project_id(lookups, raw), problems, values, "project_id")
+        _cell(cells, "kind", _score_kind, problems, values, "kind")
+        _cell(cells, "completed_on", day, problems, values, "completed_on")
+        if cells.get("completion_mode", "").strip():
+            _cell(
+                cells, "completion_mode", lambda raw: choice(CompletionMode, raw), problems, values, "completion_mode"
+            )
+        for i in range(1, 8):
+            _cell(cells, f"item_{i}", _answer, problems, values, f"item_{i}")
+        return self.validate(ScoreRow, values, problems)
+
+    def exists(self, session: Session, record_id: int) -> bool:
+        return session.get(WellbeingScore, record_id) is not None
+
+    def save(self, session: Session, record_id: int | None, data: BaseModel, *, by: User) -> int:
+        from stories.participants.service import get_participant
+        from stories.scores import service
+
+        assert isinstance(data, ScoreRow)
+        participant = get_participant(session, data.participant_id, by=by)
+        form = ScoreInput.model_validate(data.model_dump(exclude={"participant_id"}))
+        if record_id is None:
+            return service.record_score(session, participant, form, by=by).id  # type: ignore[return-value]
+        score = service.get_score(session, participant, record_id)
+        reason = "Changed in a spreadsheet and imported again"
+        return service.correct_score(session, participant, score, form, reason=reason, by=by).id  # type: ignore[return-value]
+
+    def problems_of(self, exc: DomainError) -> dict[str, str]:
+        found = super().problems_of(exc)
+        if "items" in found:
+            found["item_1"] = found.pop("items")
+        if "project_id" in found:
+            found["project"] = found.pop("project_id")
+        if "" in found and "already" in found[""].lower():
+            found["kind"] = found.pop("")
+        return found
+
+
+def _score_kind(raw: str) -> ScoreKind:
+    text = normalise(raw)
+    if text in {"baseline", "before", "before_baseline"}:
+        return ScoreKind.BASELINE
+    if text in {"follow_up", "followup", "after", "follow_up_about_3_months_in_or_at_the_end"}:
+        return ScoreKind.FOLLOW_UP
+    raise CellProblem(f"{quoted(raw)} is not a kind of form: write baseline or follow-up.")
+
+
+class ScoreRow(ScoreInput):
+    participant_id: Id
+
+
 IMPORTERS: dict[str, Importer] = {
     ImportKind.PARTNERS.value: PartnerImporter(),
     ImportKind.PROJECTS.value: ProjectImporter(),
+    ImportKind.MEMBERS.value: MemberImporter(),
+    ImportKind.PARTICIPANTS.value: ParticipantImporter(),
+    ImportKind.SWEMWBS.value: SwemwbsImporter(),
 }
 
 

@@ -154,24 +154,34 @@ def run_import(
         outcome.problems.append(RowProblem(row, labels.get(column_key, column_key.replace("_", " ")), message))
         outcome.bad_rows.add(row)
 
-    for done, (number, raw) in enumerate(table.rows, start=1):
+    rows = [
+        (number, {key: (raw[i].strip() if i < len(raw) else "") for key, i in positions.items()})
+        for number, raw in table.rows
+    ]
+    for done, (number, cells) in enumerate(importer.ordered(rows), start=1):
         if progress is not None and (done % 200 == 0 or done == outcome.total):
             progress(done, outcome.total)
-        cells = {key: (raw[i].strip() if i < len(raw) else "") for key, i in positions.items()}
         formulas = [name for name, value in cells.items() if value.startswith("=") and len(value) > 1]
         for name in formulas:
             problem(number, name, f"'{cells[name][:40]}' {FORMULA_HELP}")
         if formulas:
             continue
-        external = cells.get("external_id", "")
+        try:
+            external = importer.key_of(cells)
+        except RowProblems as exc:
+            for column_key, message in exc.problems.items():
+                problem(number, column_key, message)
+            continue
         if not external:
-            problem(number, "external_id", "This is required: each row needs its own id, kept to match it next time.")
+            problem(number, importer.key_column, "This is required: it is kept to match the row next time.")
             continue
         if len(external) > 100:
-            problem(number, "external_id", "Use 100 characters or fewer.")
+            problem(number, importer.key_column, "Use 100 characters or fewer.")
             continue
         if external in seen:
-            problem(number, "external_id", f"'{external}' is also on row {seen[external]}. Each row needs its own id.")
+            problem(
+                number, importer.key_column, f"'{external}' is also on row {seen[external]}. Each row needs its own id."
+            )
             continue
         seen[external] = number
         print_ = fingerprint(cells)

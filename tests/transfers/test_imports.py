@@ -280,3 +280,72 @@ class TestImportPages:
         assert client.get("/imports/partners").status_code == 403
         assert _upload(client, "partners", "p.csv", csv_file(PARTNER_HEADER, *GOOD_PARTNERS)).status_code == 403
         assert partner_names(db) == []
+
+
+@pytest.mark.usefixtures("db")
+class TestMembersParticipantsAndForms:
+    def test_members_are_admitted_to_their_locality_with_their_constituency(self, db):
+        from collectives.membership.models import Membership
+        from creative_minds.accounts.models import User
+
+        lines = [
+            "Email,Full name,Locality,Constituency,Lived experience",
+            "ann@example.org,Ann Able,Kirklees,,yes",
+            "bob@example.org,Bob Baker,Wakefield,Carer,no",
+            "cat@example.org,Cat Cole,Wakefield,Carer,yes",  # row 4: contradicts itself
+            "dan@example.org,Dan Dale,Leeds,Carer,",  # row 5: no such locality
+        ]
+        outcome = run(db, "members", csv_file(*lines), ImportMode.SKIP_BAD_ROWS)
+        assert (outcome.created, outcome.skipped) == (2, 2)
+        assert [p.row for p in outcome.problems] == [4, 5]
+        assert str(outcome.problems[0]).startswith("Row 4, lived experience: Says yes, but the constituency")
+        found = {
+            (u.email, m.constituency, m.status, m.locality.name)
+            for m, u in db.exec(select(Membership, User).where(Membership.user_id == User.id)).all()
+        }
+        assert found == {
+            ("ann@example.org", "lived_experience", "admitted", "Kirklees"),
+            ("bob@example.org", "carer", "admitted", "Wakefield"),
+        }
+        again = run(db, "members", csv_file(*lines[:3]))
+        assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
+
+    def _network(self, db):
+        run(db, "partners", csv_file(PARTNER_HEADER, GOOD_PARTNERS[0]))
+        run(
+            db,
+            "projects",
+            csv_file(PROJECT_HEADER, "J1,P1,Kirklees,Knit and Natter,Knitting and sewing,HD9 7AB,100,0,0"),
+        )
+        run(db, "participants", csv_file("External code,Projects,Age band", "OLD-1,J1,25 to 34", "OLD-2,J1,"))
+
+    def test_participants_keep_their_external_code_and_forms_refer_to_it(self, db):
+        from stories.participants.models import Participant
+        from stories.scores.models import WellbeingScore
+
+        self._network(db)
+        people = db.exec(select(Participant)).all()
+        assert len(people) == 2 and all(p.code.startswith("P-") for p in people)
+        assert sorted(p.age_band or "" for p in people) == ["", "25 to 34"]
+        header = "Participant,Project,Kind,Completed on,Item 1,Item 2,Item 3,Item 4,Item 5,Item 6,Item 7"
+        lines = [
+            header,
+            "OLD-1,J1,follow-up,01/06/2026,4,4,4,4,4,4,4",  # row 2: its baseline is further down
+            "OLD-1,J1,baseline,01/03/2026,3,3,3,3,3,3,3",
+            "OLD-2,J1,baseline,02/03/2026,3,,3,3,3,3,3",  # a blank answer: kept, not scored
+            "OLD-3,J1,baseline,02/03/2026,3,3,3,3,3,3,3",  # row 5: nobody with that code
+            "OLD-2,J1,follow-up,01/06/2026,6,3,3,3,3,3,3",  # row 6: 6 is not an answer
+        ]
+        outcome = run(db, "swemwbs", csv_file(*lines), ImportMode.SKIP_BAD_ROWS)
+        assert (outcome.created, outcome.skipped) == (3, 2)
+        assert [str(p).split(":")[0] for p in outcome.problems] == ["Row 5, participant", "Row 6, item 1"]
+        scores = {(s.kind, s.raw_score, str(s.metric_score)) for s in db.exec(select(WellbeingScore)).all()}
+        # raw 21 -> metric 19.25 and raw 28 -> 25.03 (the published conversion table)
+        assert scores == {("baseline", 21, "19.25"), ("follow_up", 28, "25.03"), ("baseline", None, "None")}
+        again = run(db, "swemwbs", csv_file(*lines[:4]))
+        assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
+        changed = run(db, "swemwbs", csv_file(header, "OLD-1,J1,follow-up,01/06/2026,5,4,4,4,4,4,4"))
+        assert changed.updated == 1
+        follow_up = db.exec(select(WellbeingScore).where(WellbeingScore.kind == "follow_up")).one()
+        db.refresh(follow_up)
+        assert follow_up.raw_score == 29

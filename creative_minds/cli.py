@@ -324,7 +324,7 @@ def import_command(kind: str, file: Path, as_email: str, skip_bad_rows: bool, pr
     )
 
 
-def _print_problems(outcome) -> None:  # type: ignore[no-untyped-def]
+def _print_problems(outcome) -> None:
     for problem in outcome.problems[:200]:
         click.echo(str(problem), err=True)
     if len(outcome.problems) > 200:

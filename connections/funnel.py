@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -113,74 +114,133 @@ def hide(rows: list[Row], threshold: int, *, with_total: bool = True) -> list[Ro
 # Counting -------------------------------------------------------------------------------------
 
 
-def _pair_exists() -> sa.ColumnElement[bool]:
-    base, follow = aliased(WellbeingScore), aliased(WellbeingScore)
-    return sa.exists(
-        sa.select(1)
-        .select_from(base)
-        .join(
-            follow,
-            sa.and_(
-                col(follow.participant_id) == base.participant_id,
-                col(follow.project_id) == base.project_id,
-                col(follow.kind) == ScoreKind.FOLLOW_UP.value,
-                col(follow.metric_score).is_not(None),
-            ),
+def _pairs() -> Any:
+    """(person, activity) with both SWEMWBS forms scored: one grouped pass over the scores, joined once."""
+    return (
+        sa.select(col(WellbeingScore.participant_id).label("person"), col(WellbeingScore.project_id).label("project"))
+        .where(col(WellbeingScore.metric_score).is_not(None))
+        .group_by(WellbeingScore.participant_id, WellbeingScore.project_id)
+        .having(func.count(func.distinct(WellbeingScore.kind)) == len(ScoreKind))
+        .subquery()
+    )
+
+
+def _per_person(scope: FunnelScope, *keys: Any) -> Any:
+    """One row per person (and per key): whether they came, are still going, have a wellbeing pair."""
+    pairs = _pairs()
+    came = col(Connection.first_attended_on).is_not(None)
+    query: Any = (
+        sa.select(
+            col(Connection.participant_id).label("person"),
+            *(key.label(f"key{i}") for i, key in enumerate(keys)),
+            func.max(sa.case((came, 1), else_=0)).label("came"),
+            func.max(sa.case((Connection.outcome == Outcome.STILL_GOING.value, 1), else_=0)).label("still_going"),
+            func.max(sa.case((sa.and_(came, pairs.c.person.is_not(None)), 1), else_=0)).label("paired"),
         )
-        .where(
-            col(base.participant_id) == Connection.participant_id,
-            col(base.project_id) == Connection.project_id,
-            col(base.kind) == ScoreKind.BASELINE.value,
-            col(base.metric_score).is_not(None),
+        .select_from(Connection)
+        .outerjoin(
+            pairs, sa.and_(pairs.c.person == Connection.participant_id, pairs.c.project == Connection.project_id)
         )
     )
+    if any(getattr(key, "table", None) is Participant.__table__ for key in keys):  # type: ignore[attr-defined]
+        query = query.join(Participant, col(Participant.id) == Connection.participant_id)
+    if scope.partner_id or scope.locality_id or any(getattr(key, "table", None) is Project.__table__ for key in keys):  # type: ignore[attr-defined]
+        query = query.join(Project, col(Project.id) == Connection.project_id)
+    if scope.project_id:
+        query = query.where(Connection.project_id == scope.project_id)
+    if scope.partner_id:
+        query = query.where(Project.partner_id == scope.partner_id)
+    if scope.locality_id:
+        query = query.where(Project.locality_id == scope.locality_id)
+    if scope.date_from:
+        query = query.where(Connection.connected_on >= scope.date_from)
+    if scope.date_to:
+        query = query.where(Connection.connected_on <= scope.date_to)
+    return query.group_by(Connection.participant_id, *keys)
 
 
 def count(session: Session, scope: FunnelScope, key: Any = None) -> dict[Any, dict[str, int]]:
     """People at each stage, by `key` (a column; None for one total under the key None)."""
-    came = col(Connection.first_attended_on).is_not(None)
-    per_person = (
-        sa.select(
-            col(Connection.participant_id).label("person"),
-            (key if key is not None else sa.literal(None)).label("key"),
-            func.max(sa.case((came, 1), else_=0)).label("came"),
-            func.max(sa.case((Connection.outcome == Outcome.STILL_GOING.value, 1), else_=0)).label("still_going"),
-            func.max(sa.case((sa.and_(came, _pair_exists()), 1), else_=0)).label("paired"),
-        )
-        .select_from(Connection)
-        .join(Project, col(Project.id) == Connection.project_id)
-        .join(Participant, col(Participant.id) == Connection.participant_id)
-    )
-    if scope.project_id:
-        per_person = per_person.where(Connection.project_id == scope.project_id)
-    if scope.partner_id:
-        per_person = per_person.where(Project.partner_id == scope.partner_id)
-    if scope.locality_id:
-        per_person = per_person.where(Project.locality_id == scope.locality_id)
-    if scope.date_from:
-        per_person = per_person.where(Connection.connected_on >= scope.date_from)
-    if scope.date_to:
-        per_person = per_person.where(Connection.connected_on <= scope.date_to)
-    group = [Connection.participant_id] + ([key] if key is not None else [])
-    people = per_person.group_by(*group).subquery()
+    people = _per_person(scope, *([key] if key is not None else [])).subquery()
+    group = people.c.key0 if key is not None else sa.literal(None)
     totals = sa.select(
-        people.c.key,
+        group,
         func.count(),
         func.sum(people.c.came),
         func.sum(people.c.still_going),
         func.sum(people.c.paired),
-    ).group_by(people.c.key)
+    ).group_by(group)
     return {
         k: {"connected": int(n), "came": int(c or 0), "still_going": int(s or 0), "paired": int(p or 0)}
         for k, n, c, s, p in session.execute(totals).all()
     }
 
 
+SOURCE = "source"
+
+
+def by_person(session: Session, scope: FunnelScope) -> tuple[dict[str, int], dict[str, dict[Any, dict[str, int]]]]:
+    """The total, the by-source and every equality breakdown in one statement over one pass of the
+    connections: people are worked out per source once (a CTE), then per person, then counted by
+    source and by each question's answer (joined to their record by primary key)."""
+    grain = _per_person(scope, Connection.source_id).cte("grain")  # a row per person and source
+    flags = (
+        sa.select(
+            grain.c.person,
+            func.max(grain.c.came).label("came"),
+            func.max(grain.c.still_going).label("still_going"),
+            func.max(grain.c.paired).label("paired"),
+        )
+        .group_by(grain.c.person)
+        .subquery()
+    )
+    people = (
+        sa.select(flags, *(getattr(Participant, name) for name in QUESTIONS))
+        .join_from(flags, Participant, col(Participant.id) == flags.c.person)
+        .cte("people")
+    )
+
+    def counted(label: str, answer: Any) -> Any:
+        return sa.select(
+            sa.literal(label).label("question"),
+            answer.label("answer"),
+            func.count(),
+            func.sum(people.c.came),
+            func.sum(people.c.still_going),
+            func.sum(people.c.paired),
+        ).group_by(answer)
+
+    everyone = sa.select(
+        sa.literal("").label("question"),
+        sa.cast(sa.null(), sa.String).label("answer"),
+        func.count(),
+        func.sum(people.c.came),
+        func.sum(people.c.still_going),
+        func.sum(people.c.paired),
+    )
+    by_source = sa.select(
+        sa.literal(SOURCE).label("question"),
+        sa.cast(grain.c.key0, sa.String).label("answer"),
+        func.count(),
+        func.sum(grain.c.came),
+        func.sum(grain.c.still_going),
+        func.sum(grain.c.paired),
+    ).group_by(grain.c.key0)
+    parts = [everyone, by_source] + [counted(name, people.c[name]) for name in QUESTIONS]
+    total = dict.fromkeys(STAGES, 0)
+    tables: dict[str, dict[Any, dict[str, int]]] = {name: {} for name in (*QUESTIONS, SOURCE)}
+    for question, answer, n, c, s_, p in session.execute(sa.union_all(*parts)):
+        cell = {"connected": int(n), "came": int(c or 0), "still_going": int(s_ or 0), "paired": int(p or 0)}
+        if question == SOURCE:
+            tables[SOURCE][int(answer)] = cell
+        elif question:
+            tables[question][answer if answer is not None else NOT_ANSWERED] = cell
+        else:
+            total = cell
+    return total, tables
+
+
 ZERO = dict.fromkeys(STAGES, 0)
-
-
-def _total(session: Session, scope: FunnelScope) -> dict[str, int]:
-    return count(session, scope).get(None, dict(ZERO))
 
 
 def _sibling_tables(session: Session, scope: FunnelScope) -> list[tuple[dict[Any, dict[str, int]], Any]]:
@@ -218,7 +278,8 @@ def _labels(session: Session, scope: FunnelScope) -> str:
 def funnel(session: Session, scope: FunnelScope, *, small_number: int, exact: bool) -> Funnel:
     """The funnel for one activity, partner, locality or the network, with its breakdowns.
     `exact` (coordinators) shows every figure; otherwise small numbers are hidden (see above)."""
-    total = Row("Everyone", _total(session, scope))
+    counts, equality = by_person(session, scope)
+    total = Row("Everyone", counts)
     hide([total], small_number, with_total=False)
     for table, own_key in _sibling_tables(session, scope):
         rows = {key: Row(str(key), counts) for key, counts in table.items()}
@@ -235,10 +296,69 @@ def funnel(session: Session, scope: FunnelScope, *, small_number: int, exact: bo
         return rows
 
     sources = {s.id: s.name for s in session.exec(select(ReferralSource))}
-    by_source = breakdown(count(session, scope, Connection.source_id), sources)
-    by_equality = {}
-    for name, question in QUESTIONS.items():
-        counts = count(session, scope, getattr(Participant, name))
-        labelled = {key if key is not None else NOT_ANSWERED: value for key, value in counts.items()}
-        by_equality[question.label] = breakdown(labelled, {})
+    by_source = breakdown(equality.pop(SOURCE), sources)
+    by_equality = {question.label: breakdown(equality[name], {}) for name, question in QUESTIONS.items()}
     return Funnel(scope, _labels(session, scope), total, by_source, by_equality, exact, small_number)
+
+
+# Track records on funding applications --------------------------------------------------------
+
+
+@dataclass
+class TrackRecord:
+    """What a collective sees of an applicant while it decides: always with small numbers hidden."""
+
+    activity: Row | None  # the project itself, among all the network's activities
+    partner: Row | None  # the applicant group, among all partners
+    wellbeing_n: int
+    wellbeing_change: Decimal | None  # mean change in metric SWEMWBS, shown only where n >= small_number
+    small_number: int
+
+    def display(self, row: Row | None, stage: str) -> str:
+        if row is None:
+            return "0"
+        if row.shows(stage):
+            return f"{row.counts[stage]:,}"
+        return f"fewer than {self.small_number}" if 0 < row.counts[stage] < self.small_number else "hidden"
+
+
+def _mean_changes(session: Session, project_ids: list[int]) -> dict[int, tuple[int, Decimal]]:
+    """Per project: people with both forms scored, and the sum of their exact metric changes."""
+    base, follow = aliased(WellbeingScore), aliased(WellbeingScore)
+    query = (
+        sa.select(col(base.project_id), func.count(), func.sum(col(follow.metric_score) - col(base.metric_score)))
+        .join(
+            follow,
+            sa.and_(
+                col(follow.participant_id) == base.participant_id,
+                col(follow.project_id) == base.project_id,
+                col(follow.kind) == ScoreKind.FOLLOW_UP.value,
+            ),
+        )
+        .where(
+            col(base.kind) == ScoreKind.BASELINE.value,
+            col(base.metric_score).is_not(None),
+            col(follow.metric_score).is_not(None),
+            col(base.project_id).in_(project_ids),
+        )
+        .group_by(base.project_id)
+    )
+    return {pid: (int(n), Decimal(total)) for pid, n, total in session.execute(query)}
+
+
+def track_records(session: Session, projects: list[tuple[int, int]], *, small_number: int) -> dict[int, TrackRecord]:
+    """For (project id, partner id) pairs: connected, came, still going and wellbeing change, hidden where
+    small, worked out against every activity's and every partner's figures (so none can be subtracted)."""
+    if not projects:
+        return {}
+    activities = {k: Row(str(k), v) for k, v in count(session, FunnelScope(), Connection.project_id).items()}
+    partners = {k: Row(str(k), v) for k, v in count(session, FunnelScope(), Project.partner_id).items()}
+    hide(list(activities.values()), small_number)
+    hide(list(partners.values()), small_number)
+    changes = _mean_changes(session, [pid for pid, _ in projects])
+    records = {}
+    for project_id, partner_id in projects:
+        n, total = changes.get(project_id, (0, Decimal(0)))
+        mean = (total / n).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if n >= small_number else None
+        records[project_id] = TrackRecord(activities.get(project_id), partners.get(partner_id), n, mean, small_number)
+    return records

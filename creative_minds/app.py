@@ -10,13 +10,13 @@ from litestar.config.csrf import CSRFConfig
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.flash import FlashConfig, FlashPlugin
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 from litestar.stores.registry import StoreRegistry
 
 from creative_minds import STATIC_DIR
+from creative_minds.apidocs import LocalSwaggerRenderPlugin
 from creative_minds.audit.middleware import ClientAddressMiddleware
 from creative_minds.auth import SessionConfig, SessionUserMiddleware
 from creative_minds.cache import PageCache
@@ -156,7 +156,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             title="Creative Minds network manager API",
             version="1.0.0",
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin()],
+            render_plugins=[LocalSwaggerRenderPlugin()],
         ),
         before_send=[SecurityHeaders(settings).before_send],
         debug=settings.debug,

@@ -48,6 +48,33 @@ def main() -> None:
     """Creative Minds network manager."""
 
 
+def port_problem(host: str, port: int) -> str | None:
+    """A plain message when the address cannot be served (a port already in use, say), else None."""
+    import errno
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        return f"Cannot serve on {host}: {exc.strerror or exc}. Check the --host value."
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return (
+                    f"Port {port} on {host} is already in use (another copy of the app, or another program). "
+                    f"Stop that one, or choose another port: --port {port + 80 if port < 65000 else 8080} "
+                    f"(with ./scripts/demo: PORT={port + 80 if port < 65000 else 8080} ./scripts/demo)."
+                )
+            if exc.errno == errno.EACCES:
+                return f"Port {port} needs administrator rights here; choose one above 1023, like --port 8080."
+            return f"Cannot serve on {host}:{port}: {exc.strerror or exc}."
+    return None
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
@@ -57,6 +84,9 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
     """Serve the web app."""
     import uvicorn
 
+    problem = port_problem(host, port)
+    if problem:
+        raise click.ClickException(problem)
     uvicorn.run(
         "creative_minds.app:create_app",
         factory=True,

@@ -62,6 +62,7 @@ def insert_ignoring_repeats(session: Session, model: type[Any], rows: list[dict[
     table = model.__table__
     statement = insert(table).on_conflict_do_nothing(index_elements=[key]).returning(table.c[key])
     connection = session.connection()
+    rows = sorted(rows, key=lambda row: row[key])  # every writer takes the keys in one order: no deadlock
     added = 0
     for start in range(0, len(rows), 1000):
         added += len(connection.execute(statement, rows[start : start + 1000]).all())

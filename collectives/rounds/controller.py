@@ -26,6 +26,7 @@ from collectives.rounds.access import RoundAccess
 from collectives.rounds.forms import RoundInput
 from collectives.rounds.models import PHASE_LABELS, RULE_LABELS, TIE_RULE_LABELS, Phase, Round, Rule, TieRule
 from collectives.voting import service as voting
+from connections.funnel import track_records
 from creative_minds.accounts.models import Role, User
 from creative_minds.auth import coordinator_only, login_required, require_user
 from creative_minds.exceptions import Conflict, Forbidden, Invalid, NotFound
@@ -56,7 +57,9 @@ def visible_round(db_session: Session, round_id: int, user: User, need: str = "s
     return round_, access.require(can, need)
 
 
-def _round_context(db_session: Session, round_: Round, user: User, can: RoundAccess) -> dict[str, Any]:
+def _round_context(
+    db_session: Session, round_: Round, user: User, can: RoundAccess, *, small_number: int
+) -> dict[str, Any]:
     ballot = voting.my_ballot(db_session, round_.id, user.id) if can.deliberate else None
     decision = decisions.get_decision(db_session, round_.id)
     shown = access.shown_applications(can, round_, applications.applications_in(db_session, round_.id))
@@ -84,6 +87,12 @@ def _round_context(db_session: Session, round_: Round, user: User, can: RoundAcc
         "approved": ballot.approved_ids if ballot else set(),
         "sealed_receipts": sealed_receipts,
         "conflicted": membership.conflicted_partner_ids(db_session, user.id),
+        # Each applicant's connections, attendance and wellbeing change, small numbers hidden (connections/funnel.py).
+        "track_records": track_records(
+            db_session, [(a.project_id, a.partner_id) for a in shown], small_number=small_number
+        )
+        if can.deliberate
+        else {},
         "decision": decision,
         "can_apply": can.apply,
         "tie_order": rounds.published_tie_order(db_session, round_)
@@ -160,7 +169,8 @@ class RoundsController(Controller):
     def detail(self, request: Request, db_session: NamedDependency[Session], round_id: FromPath[int]) -> Template:
         user = require_user(request)
         round_, can = visible_round(db_session, round_id, user)
-        return page("collectives/round.html", **_round_context(db_session, round_, user, can))
+        small = request.app.state.settings.small_number_threshold
+        return page("collectives/round.html", **_round_context(db_session, round_, user, can, small_number=small))
 
     @post("/{round_id:int}/advance", name="rounds:advance", guards=[coordinator_only], sync_to_thread=True)
     def advance(
@@ -183,7 +193,13 @@ class RoundsController(Controller):
                 confirmed=data.get("confirm") == "yes",
             )
         except Invalid as exc:  # not confirmed: the same page again, with the message beside the box
-            context = _round_context(db_session, round_, user, access.round_access(db_session, user, round_))
+            context = _round_context(
+                db_session,
+                round_,
+                user,
+                access.round_access(db_session, user, round_),
+                small_number=request.app.state.settings.small_number_threshold,
+            )
             context.update(errors=exc.errors, error_message=exc.message)
             return page("collectives/round.html", status_code=422, **context)
         return redirect_with_message(
@@ -226,7 +242,9 @@ class RoundsController(Controller):
         try:
             ballot = voting.cast_ballot(db_session, round_, ids, by=user)
         except Invalid as exc:
-            context = _round_context(db_session, round_, user, can)
+            context = _round_context(
+                db_session, round_, user, can, small_number=request.app.state.settings.small_number_threshold
+            )
             context.update(approved=set(ids), errors=exc.errors, error_message=exc.message)
             return page("collectives/round.html", status_code=422, **context)
         count = len(ballot.approvals)

@@ -480,6 +480,7 @@ def evaluate_courses(
             )
             cell.hidden = len(members) < small_number
             cell.partial = hidden and not cell.hidden
+            cell.members = [] if cell.hidden else members
             evaluation.modes.append(cell)
     if breakdowns and shown:
         evaluation.breakdowns = _breakdowns(pairs, threshold, small_number)
@@ -520,6 +521,7 @@ def _breakdowns(pairs: list[Course], threshold: Decimal, small: int) -> dict[str
             out.hidden = not members
             out.reason = "primary" if out.hidden else ""
             out.partial = bool(members) and label in hidden_somewhere
+            out.members = members
             cells.append(out)
         result[name] = cells
     return result
@@ -584,6 +586,7 @@ def by_locality(evaluation: Evaluation, localities: list[Locality]) -> list[Cell
             summarise(_pairs_of(members), threshold=evaluation.threshold, tests=False),
         )
         cell.hidden = len(members) < evaluation.small_number
+        cell.members = [] if cell.hidden else members
         cells.append(cell)
     return cells
 

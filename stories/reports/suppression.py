@@ -18,7 +18,7 @@ How (documented on the report):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -32,6 +32,7 @@ class Cell(Generic[T]):
     hidden: bool = False
     reason: str = ""
     partial: bool = False  # shown, but some of its years' cells were hidden and are left out
+    members: list = field(default_factory=list)  # who is counted (kept so tests can play the attacker)
 
 
 def suppress(cells: list[Cell[T]], threshold: int) -> list[Cell[T]]:

@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     from stories.publishing.controller import StoriesController
     from stories.reports.controller import ReportsController
     from transfers.controller import ImportController
+    from transfers.export_controller import ExportController
 
     engine = make_engine(settings)
     db_config = SQLAlchemySyncConfig(
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             NotificationsController,
             ConnectionsController,
             ImportController,
+            ExportController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
         plugins=[

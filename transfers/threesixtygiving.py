@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, func
-from sqlmodel import Session, col, select
+from sqlalchemy import case, func, select
+from sqlmodel import Session, col
 
 from collectives.applications.models import Application
 from collectives.funds.models import EntryKind, LedgerEntry
@@ -58,10 +58,10 @@ def grants(session: Session, *, prefix: str, funder_id: str, funder_name: str) -
         .where(col(LedgerEntry.application_id).is_not(None))
         .group_by(LedgerEntry.application_id)
     )
-    sums = {row[0]: row[1:] for row in session.exec(totals).all()}
+    sums = {row[0]: row[1:] for row in session.execute(totals).all()}
     if not sums:
         return []
-    rows = session.exec(
+    rows = session.execute(
         select(Application, Project, Partner, Round, Locality)
         .join(Project, col(Project.id) == Application.project_id)
         .join(Partner, col(Partner.id) == Application.partner_id)

@@ -19,7 +19,7 @@ from activities import geojson
 from activities.geocode import Place
 from activities.ical import FeedRow, calendar_from_events, event_piece, ics_columns
 from activities.search import ActivityFilters, _query, feed_rows
-from creative_minds.cache import MISSING, PageCache
+from creative_minds.cache import PageCache
 from projects.models import Project
 
 _BATCH = 500  # at most this many ids in one IN list (more: read every activity the filters match)
@@ -37,8 +37,8 @@ def _pieces(
 ) -> list[bytes | None]:
     """Each activity's piece, in the order of `ids`: kept ones, and the rest written (None for an
     activity that stopped running since its id was read)."""
-    kept = cache.get_many([(*key, pid) for pid in ids]) if cache is not None and key is not None else None
-    missing = ids if kept is None else [pid for pid, piece in zip(ids, kept, strict=True) if piece is MISSING]
+    book = cache.book(key) if cache is not None and key is not None else {}
+    missing = [pid for pid in ids if pid not in book]
     made: dict[int, bytes] = {}
     if len(missing) > _BATCH:  # most of them: one query for every activity the filters match
         wanted = set(missing)
@@ -48,15 +48,18 @@ def _pieces(
     elif missing:
         for row in session.execute(_query(ActivityFilters(), ids=missing, columns=columns, joined=True)):
             made[row[0]] = write(tuple(row))
-    if cache is not None and key is not None and made:
-        cache.put_many([((*key, pid), piece) for pid, piece in made.items()])
-    if kept is None:
-        return [made.get(pid) for pid in ids]
-    return [made.get(pid) if piece is MISSING else piece for pid, piece in zip(ids, kept, strict=True)]
+    if cache is not None and key is not None:
+        cache.add_to_book(key, made)
+    if not made:
+        return [book[pid] for pid in ids]
+    return [book[pid] if pid in book else made.get(pid) for pid in ids]
 
 
 def _matches(session: Session, filters: ActivityFilters, near: Place | None) -> list[tuple[int, float | None]]:
     """The ids of the matching activities in the finder's order, each with its distance in miles (or None)."""
+    if near is None:  # (read without row objects: thousands of ids)
+        query = _query(filters, columns=(Project.id,), joined=True).order_by(Project.sort_title, Project.id)
+        return [(pid, None) for pid in session.connection().execute(query).scalars()]
     return [(row[0], row[1]) for row in feed_rows(session, filters, near, (Project.id,))]
 
 
@@ -80,6 +83,8 @@ def geojson_feed(
         cache=cache,
         key=key,
     )
+    if near is None:
+        return geojson.collection_of_features([piece for piece in pieces if piece is not None])
     return geojson.collection_from_pieces(
         [(piece, miles) for piece, (_, miles) in zip(pieces, matches, strict=True) if piece is not None]
     )

@@ -138,15 +138,20 @@ _OPEN = b'{"type":"FeatureCollection","features":['
 
 
 def feature_piece(row: tuple, *, base_url: str) -> bytes:
-    """A feature's JSON without its closing `}}`, so a distance can still be added to its properties
-    (the last member of the feature, and `distance_miles` the last of the properties)."""
-    return msgspec.json.encode(feature_from_row(row, base_url=base_url))[:-2]
+    """A feature's JSON, without a distance."""
+    return msgspec.json.encode(feature_from_row(row, base_url=base_url))
 
 
 def collection_from_pieces(pieces: list[tuple[bytes, float | None]]) -> bytes:
-    """The bytes msgspec gives for `collection_from_rows`, from (feature piece, miles) pairs."""
+    """The bytes msgspec gives for `collection_from_rows`, from (feature piece, miles) pairs. A
+    distance goes last in the properties, the feature's last member: just before its closing `}}`."""
     features = [
-        piece + b"}}" if miles is None else piece + b',"distance_miles":' + msgspec.json.encode(round(miles, 2)) + b"}}"
+        piece if miles is None else piece[:-2] + b',"distance_miles":' + msgspec.json.encode(round(miles, 2)) + b"}}"
         for piece, miles in pieces
     ]
+    return _OPEN + b",".join(features) + b'],"attribution":' + msgspec.json.encode(ATTRIBUTION) + b"}"
+
+
+def collection_of_features(features: list[bytes]) -> bytes:
+    """The same, for features with no distance (a search with no place)."""
     return _OPEN + b",".join(features) + b'],"attribution":' + msgspec.json.encode(ATTRIBUTION) + b"}"

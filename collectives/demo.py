@@ -94,9 +94,13 @@ def load(session: Session, *, coordinator: User, password_hash: str, rng: random
         _eligibility(session, round_, coordinator, rng)
         rounds.advance_phase(session, round_, by=coordinator)
         eligible = applications.applications_in(session, round_.id, statuses=[ApplicationStatus.ELIGIBLE])
+        demand = sum(a.amount_pence for a in eligible)
+        if demand * 4 < round_.budget_pence * 5:  # when everything fits there is no choice to make: ask for more
+            largest = max(a.amount_pence for a in eligible)
+            round_.budget_pence = max(largest, demand * 3 // 5 // 10_000 * 10_000)
+            session.add(round_)
         voters = members[:5] if stage == Phase.VOTING else members
-        for member in voters:
-            liked = rng.sample(eligible, k=max(1, len(eligible) // 2))
+        for member, liked in zip(voters, _ballots(eligible, len(voters), round_.budget_pence)):
             voting.cast_ballot(session, round_, [a.id for a in liked], by=member)  # type: ignore[misc]
         if stage == Phase.VOTING:
             continue
@@ -108,6 +112,23 @@ def load(session: Session, *, coordinator: User, password_hash: str, rng: random
                 session, line.application_id, line.amount_pence // 2, "First instalment", by=coordinator
             )
     return logins
+
+
+def _ballots(eligible: list[Application], voters: int, budget_pence: int) -> list[list[Application]]:
+    """Ballots where the rules part ways, as they do in real collectives: a larger group of members backs
+    the bigger applications, which alone cost more than the budget, and a smaller group backs the others.
+    Most approvals first funds only the larger group's choices; Equal Shares gives the smaller group its
+    share of the money, so the results page has something to explain. (Random ballots gave every rule the
+    same five applications.)"""
+    by_cost = sorted(eligible, key=lambda a: (-a.amount_pence, a.id or 0))
+    larger_group_picks: list[Application] = []
+    for application in by_cost:
+        if sum(a.amount_pence for a in larger_group_picks) > budget_pence:
+            break
+        larger_group_picks.append(application)
+    smaller_group_picks = [a for a in by_cost if a not in larger_group_picks] or by_cost[-1:]
+    larger = voters - max(1, (voters * 3) // 7)  # four members in seven, three in five
+    return [larger_group_picks if n < larger else smaller_group_picks for n in range(voters)]
 
 
 def _members(session: Session, locality: Locality, password_hash: str, logins: list) -> list[User]:

@@ -10,13 +10,13 @@ from litestar.config.csrf import CSRFConfig
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.flash import FlashConfig, FlashPlugin
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 from litestar.stores.registry import StoreRegistry
 
 from creative_minds import STATIC_DIR
+from creative_minds.apidocs import LocalSwaggerRenderPlugin
 from creative_minds.audit.middleware import ClientAddressMiddleware
 from creative_minds.auth import SessionConfig, SessionUserMiddleware
 from creative_minds.cache import PageCache
@@ -69,6 +69,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     from stories.participants.controller import ParticipantsController
     from stories.publishing.controller import StoriesController
     from stories.reports.controller import ReportsController
+    from transfers.controller import ImportController
+    from transfers.export_controller import ExportController
 
     engine = make_engine(settings)
     db_config = SQLAlchemySyncConfig(
@@ -126,6 +128,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ObligationsController,
             NotificationsController,
             ConnectionsController,
+            ImportController,
+            ExportController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
         plugins=[
@@ -154,7 +158,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             title="Creative Minds network manager API",
             version="1.0.0",
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin()],
+            render_plugins=[LocalSwaggerRenderPlugin()],
         ),
         before_send=[SecurityHeaders(settings).before_send],
         debug=settings.debug,

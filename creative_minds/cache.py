@@ -26,7 +26,6 @@ from sqlmodel import Field, SQLModel
 CHANGED = "cm_shared_data_changed"
 TOKEN_STATE_KEY = "cm_data_token"  # read with a signed-in request's session (creative_minds/auth.py)
 _MISSING = object()
-MISSING = _MISSING  # what get_many gives for a value not kept
 _T = TypeVar("_T")
 
 
@@ -166,35 +165,33 @@ class PageCache:
                 self._pending.pop(key, None)
             pending.release()
 
-    def get_many(self, keys: list[tuple]) -> list[Any]:
-        """The kept values for many keys at once (a marker object, `MISSING`, for each one not kept)."""
+    def book(self, key: tuple) -> dict:
+        """The small pieces kept together under `key` (see `add_to_book`), or an empty dict. Read it,
+        never change it: a new dict replaces it when pieces are added, so readers are never disturbed."""
         if self.max_bytes <= 0:
-            return [_MISSING] * len(keys)
+            return {}
         with self._lock:
-            items = self._items
-            found = []
-            for key in keys:
-                item = items.get(key)
-                if item is None:
-                    found.append(_MISSING)
-                else:
-                    items.move_to_end(key)
-                    found.append(item[0])
-            return found
+            found = self._items.get(key)
+            if found is None:
+                return {}
+            self._items.move_to_end(key)
+            return found[0]
 
-    def put_many(self, pairs: list[tuple[tuple, Any]]) -> None:
-        """Keep many small values at once (the least recently used are dropped to make room)."""
-        if self.max_bytes <= 0:
+    def add_to_book(self, key: tuple, pieces: dict) -> None:
+        """Keep more pieces under `key` (one entry for many small values, such as each activity's
+        part of a feed). A book that would take more than half the room is not kept any bigger."""
+        if self.max_bytes <= 0 or not pieces:
             return
+        added = sum(_size_of(value) + 100 for value in pieces.values())  # (each key and dict slot too)
         with self._lock:
-            for key, value in pairs:
-                size = _size_of(value) + 64  # (the key and the entry itself)
-                old = self._items.pop(key, None)
-                if old is not None:
-                    self._size -= old[1]
-                self._items[key] = (value, size)
-                self._size += size
-            while self._size > self.max_bytes and self._items:
+            book, size = self._items.pop(key, None) or ({}, 64)
+            if size + added > self.max_bytes // 2:
+                if book:
+                    self._items[key] = (book, size)
+                return
+            self._items[key] = ({**book, **pieces}, size + added)
+            self._size += added + (64 if not book else 0)
+            while self._size > self.max_bytes and len(self._items) > 1:
                 _, (_, dropped) = self._items.popitem(last=False)
                 self._size -= dropped
 

@@ -7,10 +7,16 @@ primary key, so two sends at the same moment on several app instances (PostgreSQ
 cannot both win: the second waits for the first to commit, then sees its row. A send that fails (bad
 input) is rolled back with its claim, so the form shown again with its messages keeps the same token
 and can still be saved once.
+
+Back can also reload the form from the server (with a new token) while the browser puts back what was
+typed, so the same person sending the same answers to the same form within an hour is claimed too.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import re
 import secrets
 from collections.abc import Mapping
@@ -73,6 +79,39 @@ def claim(session: Session, token: str | None, *, user_id: int | None) -> str | 
     if earlier is None or earlier[0] != user_id:  # someone else's token: never show another person's record
         return ""
     return str(earlier[1])
+
+
+SAME_ANSWERS_WITHIN = timedelta(hours=1)
+_NOT_ANSWERS = {"_csrf_token", "csrf_token", FIELD}
+
+
+def answers_key(data: Mapping[str, Any], *, user_id: int | None, path: str) -> str:
+    """A key for what was sent: the same person sending the same answers to the same form. Back then Save
+    can reload the form with a new token while the browser puts back what was typed; this still knows it."""
+    items = []
+    for name in sorted(k for k in data if k not in _NOT_ANSWERS):
+        value = data[name]
+        values = value if isinstance(value, list) else [value]
+        items.append([name, sorted(" ".join(str(v).split()) for v in values)])
+    digest = hashlib.sha256(json.dumps([user_id, path, items], ensure_ascii=False).encode()).digest()
+    return "same-" + base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def claim_answers(session: Session, key: str, *, user_id: int | None) -> str | None:
+    """Like `claim`, for an answers_key: the same answers sent within SAME_ANSWERS_WITHIN are the same send;
+    later, they are a new one (someone may really mean to add the same thing again next week)."""
+    earlier = claim(session, key, user_id=user_id)
+    if earlier is None:
+        return None
+    made_at = session.execute(sa.select(col(FormSubmission.made_at)).where(FormSubmission.token == key)).scalar()
+    if made_at is not None and made_at < utcnow() - SAME_ANSWERS_WITHIN:
+        session.execute(
+            sa.update(FormSubmission)
+            .where(FormSubmission.token == key)
+            .values(made_at=utcnow(), result_url="", user_id=user_id)
+        )
+        return None
+    return earlier
 
 
 def done(session: Session, token: str | None, url: str) -> None:

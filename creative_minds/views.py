@@ -12,7 +12,7 @@ from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
 from creative_minds import once
 from creative_minds.db import StaleEdit
-from creative_minds.exceptions import Invalid
+from creative_minds.exceptions import Conflict, Invalid
 from creative_minds.transactions import mark_failed
 
 
@@ -52,17 +52,30 @@ def form_with_errors(
 def sent_before(request: Request, session: Any, data: Any, *, fallback: str) -> Redirect | None:
     """Claim this create form's one-time token (see once.py). None: go ahead and create. A redirect: the
     form was sent before (Back then Save, a double click), so show what the first send made instead."""
-    user = request.scope.get("user")
-    earlier = once.claim(session, once.token_from(data or {}), user_id=getattr(user, "id", None))
+    user_id = getattr(request.scope.get("user"), "id", None)
+    token = once.token_from(data or {})
+    earlier = once.claim(session, token, user_id=user_id)
     if earlier is None:
-        return None
+        same = once.answers_key(data or {}, user_id=user_id, path=request.url.path)
+        earlier = once.claim_answers(session, same, user_id=user_id)
+        if earlier is None:
+            return None
+        once.done(session, token, earlier)  # this token, sent again, leads to the same place
     return redirect_with_message(request, earlier or fallback, once.ALREADY_SAVED)
 
 
 def created(request: Request, session: Any, data: Any, url: str, message: str) -> Redirect:
     """After a create form saved its thing: remember where it is shown (for a second send), and go there."""
+    user_id = getattr(request.scope.get("user"), "id", None)
     once.done(session, once.token_from(data or {}), url)
+    once.done(session, once.answers_key(data or {}, user_id=user_id, path=request.url.path), url)
     return redirect_with_message(request, url, message)
+
+
+def refused_in_place(exc: Conflict, field: str | None = None) -> Invalid:
+    """A change the current state refuses (a round that has closed, a project already funded), as a form
+    error: the form comes back with what was typed and this message (status 409), not a bare error page."""
+    return Invalid(exc.message, errors={field: exc.message} if field else {})
 
 
 def redirect_with_message(request: Request, url: str, message: str, category: str = "success") -> Redirect:

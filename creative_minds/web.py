@@ -34,6 +34,7 @@ def make_environment() -> Environment:
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # templates never change while the app runs: no file check on every page
     )
     env.filters.update(
         money=format_pence,
@@ -80,7 +81,8 @@ def name_questions(html: str) -> Markup:
         name, message = match.group(1), match.group(2)
         target, question = name, questions.get(name)
         if question is None and name in groups:
-            target, question = f"{name}-1", groups[name]
+            target = f"{name}-1" if f'id="{name}-1"' in html else name
+            question = groups[name]
         if not question or message.startswith(question):
             return match.group(0)
         return f'<li><a href="#{target}">{question}: {message}</a></li>'

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select as sa_select
-from sqlalchemy import update
+from sqlalchemy import text, update
 from sqlmodel import Session, col, func, select
 
 from collectives.applications.models import Application, ApplicationStatus, IneligibleReason
@@ -48,6 +48,7 @@ GRANT_MONTHS = 12
 REPORT_AT_MONTHS = (6, 12)
 SOON_DAYS = 14  # "due in 14 days" reminders
 VOTE_CLOSING_DAYS = 2
+SCAN_LOCK = 0x0C4D_0013  # the advisory lock the daily scan holds on PostgreSQL
 REMINDED_KINDS = {
     ObligationKind.INSURANCE,
     ObligationKind.SAFEGUARDING,
@@ -200,6 +201,8 @@ def _round_duties(session: Session) -> list[Wanted]:
 
 
 def _follow_up_duties(session: Session) -> list[Wanted]:
+    """A follow-up for each baseline without one. Three plain reads joined here rather than in SQL, so
+    the plan never depends on the database's statistics (a fresh bulk load once made a join crawl)."""
     followed = set(
         session.exec(
             select(WellbeingScore.participant_id, WellbeingScore.project_id).where(
@@ -207,31 +210,32 @@ def _follow_up_duties(session: Session) -> list[Wanted]:
             )
         ).all()
     )
-    rows = session.execute(
+    baselines = session.execute(
         sa_select(  # type: ignore[call-overload]  # SQLModel types columns as plain values
             WellbeingScore.id,
             WellbeingScore.participant_id,
             WellbeingScore.project_id,
             WellbeingScore.completed_on,
             WellbeingScore.recorded_by_id,
-            Participant.code,
-            Project.title,
-            Project.end_date,
-            Project.locality_id,
-        )
-        .join(Participant, col(Participant.id) == WellbeingScore.participant_id)
-        .join(Project, col(Project.id) == WellbeingScore.project_id)
-        .where(WellbeingScore.kind == ScoreKind.BASELINE)
+        ).where(WellbeingScore.kind == ScoreKind.BASELINE)
     ).all()
+    codes = dict(session.exec(select(Participant.id, Participant.code)).all())
+    projects = {
+        pid: (title, end, locality_id)
+        for pid, title, end, locality_id in session.execute(
+            sa_select(col(Project.id), col(Project.title), col(Project.end_date), col(Project.locality_id))
+        ).all()
+    }
     wanted = []
-    for sid, participant_id, project_id, completed_on, recorded_by, code, title, end, locality_id in rows:
-        if (participant_id, project_id) in followed:
+    for sid, participant_id, project_id, completed_on, recorded_by in baselines:
+        if (participant_id, project_id) in followed or participant_id not in codes:
             continue
+        title, end, locality_id = projects[project_id]
         wanted.append(
             Wanted(
                 f"follow-up:s{sid}",
                 ObligationKind.FOLLOW_UP,
-                f"Follow-up form: {code} at {title}",
+                f"Follow-up form: {codes[participant_id]} at {title}",
                 due_on(completed_on, end),
                 owner_user_id=recorded_by,
                 locality_id=locality_id,
@@ -343,6 +347,10 @@ def remind(session: Session, *, on: date | None = None, digest: bool | None = No
     """The daily scan: obligations in step, reminders and vote-closing messages queued, and on
     Mondays (or when asked) the weekly digests made."""
     on = on or today()
+    if session.get_bind().dialect.name == "postgresql":
+        # Scans started at the same moment on several instances take turns (the lock ends with the
+        # transaction); the unique keys alone would keep them right, this spares the waiting on each row.
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCAN_LOCK})
     result = sync(session)
     session.flush()
     result.reminders = queue(session, reminder_mails(session, on))

@@ -21,11 +21,13 @@ from projects.models import (
     FUNDING_TRANSITIONS,
     PARTNER_TRANSITIONS,
     TRANSITIONS,
+    WEEKDAY_LABELS,
     Project,
     ProjectAgeGroup,
     ProjectCategory,
     ProjectChampion,
     ProjectStatus,
+    Weekday,
 )
 from projects.search_text import words
 
@@ -275,3 +277,57 @@ def _set_status(session: Session, project: Project, new_status: ProjectStatus) -
     project.status_changed_at = utcnow()
     session.add(project)
     session.flush()
+
+
+# Choosing projects (a participant's projects, report filters) ------------------------------------
+
+RUNNING = (ProjectStatus.FUNDED, ProjectStatus.ACTIVE, ProjectStatus.COMPLETED)
+_DAY_WORDS = {
+    word: day.value
+    for day in Weekday
+    for word in (WEEKDAY_LABELS[day].lower(), WEEKDAY_LABELS[day].lower()[:3], WEEKDAY_LABELS[day].lower() + "s")
+}
+
+
+@dataclass(frozen=True)
+class ProjectChoice:
+    """A project as a chooser shows it: enough to tell apart projects with the same title."""
+
+    id: int
+    title: str
+    partner_name: str
+    venue: str  # "Venue name, HD1 2AB" or the postcode alone
+    day: str  # "Tuesday 10:00" or ""
+
+    @property
+    def label(self) -> str:
+        parts = [self.partner_name, self.venue, self.day]
+        return f"{self.title} – " + " · ".join(p for p in parts if p)
+
+
+def _choice(project: Project, partner_name: str) -> ProjectChoice:
+    venue = ", ".join(p for p in (project.venue_name or "", project.postcode or "") if p)
+    day = project.day_label + (f" {project.starts_at.strftime('%H:%M')}" if project.starts_at else "")
+    return ProjectChoice(project.id or 0, project.title, partner_name, venue, day.strip())
+
+
+def find_project_choices(
+    session: Session, q: str = "", *, limit: int | None = 25, ids: list[int] | None = None
+) -> tuple[list[ProjectChoice], int]:
+    """Running projects (funded, active or completed) matching every word typed, in any order, across
+    title, description, partner, venue and town (accents ignored); a day's name ("tuesday", "tue") picks the
+    day. With `ids`, just those, whatever their status. Returns up to `limit` choices and how many matched in all."""
+    query = select(Project, Partner.name).join(Partner, Partner.id == Project.partner_id)
+    if ids is not None:  # exactly these (a project chosen before may have finished since)
+        query = query.where(col(Project.id).in_([i for i in ids if 0 < i <= MAX_ID] or [0]))
+    else:
+        query = query.where(col(Project.status).in_([s.value for s in RUNNING]))
+        for word in words(q):
+            if word in _DAY_WORDS:
+                query = query.where(Project.day_of_week == _DAY_WORDS[word])
+            else:
+                query = query.where(col(Project.search_text).contains(word, autoescape=True))
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    ordered = query.order_by(Project.sort_title, Partner.name, Project.id)
+    rows = session.exec(ordered.limit(limit) if limit is not None else ordered)
+    return [_choice(project, partner_name) for project, partner_name in rows], total

@@ -35,6 +35,8 @@ from stories.participants import service as participants
 from stories.participants.forms import ParticipantInput
 from stories.publishing import service as publishing
 from stories.publishing.forms import StoryInput
+from stories.scores import service as scores
+from stories.scores.forms import ScoreInput
 from tests.collectives.conftest import make_network, pb_notes_case
 from tests.conftest import _wipe
 from tests.utils import api, csrf_token, locality_id, login, make_partner, make_project, make_user
@@ -110,6 +112,22 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/projects/{project_id:int}/edit"): C | {"partner"},
     ("POST", "/projects/{project_id:int}/status"): C | {"partner"},
     ("GET", "/api/partners"): SIGNED_IN,
+    # Imports (coordinators only: they load and change the whole network)
+    ("GET", "/imports"): C,
+    ("GET", "/imports/{kind:str}"): C,
+    ("POST", "/imports/{kind:str}"): C,
+    ("GET", "/imports/{kind:str}/template.csv"): C,
+    ("GET", "/imports/{kind:str}/template.xlsx"): C,
+    ("GET", "/imports/jobs/{job_id:int}"): C,
+    ("POST", "/imports/jobs/{job_id:int}/import"): C,
+    ("GET", "/exports/partners.csv"): C,
+    ("GET", "/exports/partners.xlsx"): C,
+    ("GET", "/exports/projects.csv"): C,
+    ("GET", "/exports/projects.xlsx"): C,
+    ("GET", "/exports/ledger.csv"): C,
+    ("GET", "/exports/ledger.xlsx"): C,
+    ("GET", "/exports/360giving.json"): C,
+    ("GET", "/exports/360giving.csv"): C,
     ("POST", "/api/partners"): C,
     ("GET", "/api/partners/{partner_id:int}"): SIGNED_IN,
     ("PUT", "/api/partners/{partner_id:int}"): C | {"partner"},
@@ -125,6 +143,12 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/funds/new"): C,
     ("POST", "/funds/new"): C,
     ("POST", "/funds/ledger"): C,
+    # Obligations and notifications
+    ("GET", "/obligations"): C,
+    ("POST", "/obligations/{obligation_id:int}/close"): C,
+    ("GET", "/notifications/outbox"): C,
+    ("GET", "/notifications/choices"): SIGNED_IN,
+    ("POST", "/notifications/choices"): SIGNED_IN,
     # Collectives and rounds
     ("GET", "/collectives"): SIGNED_IN,
     ("GET", "/collectives/conflicts"): SIGNED_IN,
@@ -181,6 +205,8 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/participants/{participant_id:int}/erase"): C,
     ("GET", "/participants/{participant_id:int}/scores/new"): C | {"reporter"},
     ("POST", "/participants/{participant_id:int}/scores/new"): C | {"reporter"},
+    ("GET", "/participants/{participant_id:int}/scores/{score_id:int}/edit"): C | {"reporter"},
+    ("POST", "/participants/{participant_id:int}/scores/{score_id:int}/edit"): C | {"reporter"},
     ("GET", "/participants/{participant_id:int}/stories/new"): C | {"reporter"},
     ("POST", "/participants/{participant_id:int}/stories/new"): C | {"reporter"},
     ("GET", "/stories/review"): C,
@@ -188,7 +214,7 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/stories/{story_id:int}/consent"): C | {"reporter"},
     ("POST", "/stories/{story_id:int}/review"): C,
     ("GET", "/reports/evaluation"): C | REPORTERS,
-    ("GET", "/reports/evaluation.csv"): C | REPORTERS,
+    ("POST", "/reports/evaluation.csv"): C | REPORTERS,
     ("GET", "/reports/annual"): C | REPORTERS,
     # Connections: the champion who recorded one, the partner running its activity, coordinators
     ("GET", "/connections"): C | PARTNERS | {"champion"},
@@ -249,6 +275,12 @@ def build(db) -> Network:
     story = publishing.record_story(
         db, person, StoryInput(project_id=project.id, text="The cafe helps.", consent="public_anonymous"), by=reporter
     )
+    score = scores.record_score(
+        db,
+        person,
+        ScoreInput(project_id=project.id, kind="baseline", completed_on=date.today() - timedelta(days=10), item_1=3),
+        by=reporter,
+    )
     elsewhere = make_project(db, other_group, net.coordinator, title="Elsewhere", locality_id=wakefield)
     assignment = participants.assign(db, other_reporter.id, project_id=elsewhere.id, by=net.coordinator)
     spare = make_user(db, Role.CHAMPION, full_name="Spare Account")
@@ -287,6 +319,7 @@ def build(db) -> Network:
             "membership_id": request.id,
             "participant_id": person.id,
             "story_id": story.id,
+            "score_id": score.id,
             "assignment_id": assignment.id,
             "user_id": spare.id,
             "member_id": net.members[0].id,

@@ -6,6 +6,8 @@ from collections import Counter
 
 from sqlmodel import func, select
 
+from collectives.decisions.service import compute_results
+from collectives.rounds.models import Phase, Round
 from creative_minds.accounts.models import Role, User
 from creative_minds.demo import DEMO_PASSWORD, has_data, load_demo
 from creative_minds.geo import haversine_km
@@ -34,6 +36,15 @@ def test_demo_network(db, client):
         assert project.requested_pence + project.match_pence <= project.total_cost_pence
     assert set(per_locality) == {"barnsley", "calderdale", "kirklees", "wakefield"}
     assert min(per_locality.values()) >= 200
+
+    # Every demo round with votes shows where the rules differ (random ballots made all three agree).
+    rounds_with_votes = [r for r in db.exec(select(Round)) if r.phase in (Phase.VOTING, Phase.CLOSED)]
+    assert {r.phase for r in rounds_with_votes} == {Phase.VOTING, Phase.CLOSED}
+    for round_ in rounds_with_votes:
+        results = compute_results(db, round_)
+        funded = {rule: set(outcome.selected) for rule, outcome in results.outcomes.items()}
+        assert funded["greedy"] != funded["mes"], round_.name
+        assert results.differences, round_.name  # and the page says which applications and why
 
     roles = Counter(u.role for u in db.exec(select(User)))
     assert all(roles[r.value] >= 1 for r in Role)

@@ -46,8 +46,10 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(db, live_ser
         # Signing out (here or everywhere) would end the session the rest of the run uses.
         "--exclude-path-regex",
         "^/accounts/(logout|sign-out-everywhere)",
+        # The coverage phase sends every operation its boundary and hostile values (huge ids, NUL
+        # bytes, wrong types); random fuzzing then adds a few cases per operation.
         "--max-examples",
-        "12",
+        "5",
         "--seed",
         "20261124",
         "--rate-limit",

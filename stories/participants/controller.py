@@ -8,7 +8,7 @@ from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from creative_minds.accounts.models import Role, User
 from creative_minds.accounts.service import list_users
@@ -17,7 +17,7 @@ from creative_minds.exceptions import Forbidden, Invalid
 from creative_minds.forms import form_values, parse_id, validate
 from creative_minds.localities import list_localities
 from creative_minds.views import created, form_with_errors, page, redirect_with_message, sent_before
-from projects.models import Project, ProjectStatus
+from projects.service import find_project_choices
 from stories.equality import QUESTIONS
 from stories.participants import service as participants
 from stories.participants.forms import ParticipantInput
@@ -33,20 +33,25 @@ reporters = roles_required(Role.REPORTER)
 
 
 def project_choices(session: Session) -> list[tuple[int, str]]:
-    rows = session.exec(
-        select(Project.id, Project.title)
-        .where(
-            col(Project.status).in_(
-                [ProjectStatus.FUNDED.value, ProjectStatus.ACTIVE.value, ProjectStatus.COMPLETED.value]
-            )
-        )
-        .order_by(Project.title, Project.id)
-    )
-    return [(pid, title) for pid, title in rows]  # type: ignore[misc]
+    """Every running project for a drop-down list, each with what tells it apart from others of the same
+    title: its partner, venue and day."""
+    choices, _ = find_project_choices(session, limit=None)
+    return [(c.id, c.label) for c in choices]
 
 
-def _participant_form_context(session: Session) -> dict[str, Any]:
-    return {"questions": QUESTIONS, "projects": project_choices(session)}
+CHOOSER_LIMIT = 25
+
+
+def _participant_form_context(session: Session, values: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The project chooser: the projects ticked (kept through every search), and the ones found by the words
+    typed in "Find a project" (title, group, venue, town or day), without any script."""
+    values = values or {}
+    ticked = [i for i in (parse_id(str(v)) for v in values.get("project_ids") or []) if i is not None]
+    chosen, _ = find_project_choices(session, ids=ticked, limit=None) if ticked else ([], 0)
+    q = str(values.get("project_q") or "")[:100].strip()
+    found, total = find_project_choices(session, q, limit=CHOOSER_LIMIT + len(chosen)) if q else ([], 0)
+    found = [c for c in found if c.id not in set(ticked)][:CHOOSER_LIMIT]
+    return {"questions": QUESTIONS, "chosen": chosen, "found": found, "found_total": total, "project_q": q}
 
 
 def _saved_message(score) -> str:
@@ -77,30 +82,33 @@ class ParticipantsController(Controller):
         )
 
     @get("/new", name="participants:new", sync_to_thread=True)
-    def new_form(self, db_session: NamedDependency[Session]) -> Template:
+    def new_form(self, db_session: NamedDependency[Session], project_q: FromQuery[str] = "") -> Template:
+        values = {"project_q": project_q}
         return page(
             "stories/participant_form.html",
-            values={},
+            values=values,
             errors={},
             participant=None,
-            **_participant_form_context(db_session),
+            **_participant_form_context(db_session, values),
         )
 
     @post("/new", name="participants:create", sync_to_thread=True)
     def create(
         self, request: Request, db_session: NamedDependency[Session], data: URLEncodedBody[dict[str, Any]]
     ) -> Template | Redirect:
+        values, errors = form_values(data, lists=("project_ids",))
+        if values.get("find_projects"):  # "Find projects": the same form with what matched, nothing saved
+            context = _participant_form_context(db_session, values)
+            return page("stories/participant_form.html", values=values, errors={}, participant=None, **context)
         if (again := sent_before(request, db_session, data, fallback="/participants")) is not None:
             return again
-        values, errors = form_values(data, lists=("project_ids",))
         try:
             participant = participants.create_participant(
                 db_session, validate(ParticipantInput, values, errors), by=require_user(request)
             )
         except Invalid as exc:
-            return form_with_errors(
-                "stories/participant_form.html", exc, values, participant=None, **_participant_form_context(db_session)
-            )
+            context = _participant_form_context(db_session, values)
+            return form_with_errors("stories/participant_form.html", exc, values, participant=None, **context)
         return created(
             request,
             db_session,
@@ -133,7 +141,7 @@ class ParticipantsController(Controller):
             values=values,
             errors={},
             participant=participant,
-            **_participant_form_context(db_session),
+            **_participant_form_context(db_session, values),
         )
 
     @post("/{participant_id:int}/edit", name="participants:update", sync_to_thread=True)
@@ -147,6 +155,9 @@ class ParticipantsController(Controller):
         user = require_user(request)
         participant = participants.get_participant(db_session, participant_id, by=user)
         values, errors = form_values(data, lists=("project_ids",))
+        if values.get("find_projects"):  # "Find projects": the same form with what matched, nothing saved
+            context = _participant_form_context(db_session, values)
+            return page("stories/participant_form.html", values=values, errors={}, participant=participant, **context)
         try:
             participants.update_participant(
                 db_session, participant, validate(ParticipantInput, values, errors), by=user
@@ -157,7 +168,7 @@ class ParticipantsController(Controller):
                 exc,
                 values,
                 participant=participant,
-                **_participant_form_context(db_session),
+                **_participant_form_context(db_session, values),
             )
         return redirect_with_message(request, f"/participants/{participant.id}", "Saved.")
 

@@ -14,6 +14,7 @@ from creative_minds.localities import Locality
 from creative_minds.timeutil import utcnow
 from obligations import events
 from projects.models import Project
+from projects.service import find_project_choices
 from stories.participants.models import Participant
 from stories.participants.service import check_access, check_can_see
 from stories.publishing.forms import StoryInput
@@ -150,11 +151,11 @@ def public_stories(
 
 
 def public_projects(session: Session) -> list[tuple[int, str]]:
-    rows = session.exec(
-        select(Project.id, Project.title)
-        .join(Story, Story.project_id == Project.id)
+    """Projects with a public story, each labelled with what tells it apart (partner, venue, day)."""
+    ids = session.exec(
+        select(Story.project_id)
         .where(Story.status == StoryStatus.PUBLISHED, col(Story.consent).in_(PUBLIC_CONSENTS))
         .distinct()
-        .order_by(Project.title)
     )
-    return [(pid, title) for pid, title in rows]  # type: ignore[misc]
+    choices, _ = find_project_choices(session, ids=list(ids), limit=None)
+    return [(c.id, c.label) for c in choices]

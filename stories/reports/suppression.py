@@ -18,8 +18,8 @@ How (documented on the report):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Generic, TypeVar
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -32,6 +32,8 @@ class Cell(Generic[T]):
     hidden: bool = False
     reason: str = ""
     partial: bool = False  # shown, but some of its years' cells were hidden and are left out
+    members: list = field(default_factory=list)  # who is counted (kept so tests can play the attacker)
+    mask: Any = None  # or, for a breakdown, a boolean array over the view's pairs
 
 
 def suppress(cells: list[Cell[T]], threshold: int) -> list[Cell[T]]:

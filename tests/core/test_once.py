@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+import sqlalchemy as sa
 from sqlmodel import Session
 
 from creative_minds import once
@@ -68,4 +69,26 @@ def test_old_tokens_are_purged(engine):
         session.commit()
         assert once.purge(session, now=utcnow() + timedelta(days=1)) == 0
         assert once.purge(session, now=utcnow() + once.KEEP_FOR + timedelta(minutes=1)) == 1
+        session.commit()
+
+
+def test_the_same_answers_within_an_hour_are_the_same_send(engine):
+    answers = {"title": "Pottery  for Calm", "categories": ["pottery", "arts"], "form_once": "a" * 32}
+    key = once.answers_key(answers, user_id=7, path="/projects/new")
+    assert key == once.answers_key(
+        {"categories": ["arts", "pottery"], "title": "Pottery for Calm ", "form_once": "b" * 32},
+        user_id=7,
+        path="/projects/new",
+    )
+    assert key != once.answers_key(answers, user_id=8, path="/projects/new")
+    assert key != once.answers_key({**answers, "title": "Other"}, user_id=7, path="/projects/new")
+    with Session(engine) as session:
+        assert once.claim_answers(session, key, user_id=7) is None
+        once.done(session, key, "/projects/3")
+        session.commit()
+        assert once.claim_answers(session, key, user_id=7) == "/projects/3"
+        session.execute(
+            sa.update(once.FormSubmission).values(made_at=utcnow() - once.SAME_ANSWERS_WITHIN - timedelta(minutes=1))
+        )
+        assert once.claim_answers(session, key, user_id=7) is None  # an hour later it is a new send
         session.commit()

@@ -21,10 +21,7 @@ from stories.scores.forms import ScoreInput
 from tests.collectives.conftest import make_network
 from tests.utils import field_error, locality_id, login, make_partner, make_project, make_user, post_form
 
-# The rules for tests/test_access_matrix.py's RULES table (role x route):
-#   ("GET", "/obligations"): C, ("POST", "/obligations/{obligation_id:int}/close"): C,
-#   ("GET", "/notifications/outbox"): C,
-#   ("GET", "/notifications/choices"): SIGNED_IN, ("POST", "/notifications/choices"): SIGNED_IN
+# Every role on every route: tests/test_access_matrix.py (RULES). These check what each refusal leaves.
 COORDINATOR_ONLY = [("GET", "/obligations"), ("GET", "/notifications/outbox")]
 
 

@@ -12,6 +12,7 @@ from collectives.decisions import service as decisions
 from collectives.membership import service as membership
 from collectives.membership.forms import JoinInput
 from collectives.membership.models import Constituency
+from collectives.rounds import service as rounds
 from collectives.rounds.models import Rule
 from creative_minds.accounts.models import Role
 from creative_minds.exceptions import Conflict, Invalid
@@ -161,9 +162,11 @@ class TestReminders:
             obligations.remind(db, on=day)
             db.commit()
         insurance = _messages(db, topic="reminders")
-        assert [(m.to_address, m.subject) for m in insurance] == [
+        assert [(m.to_address, m.subject) for m in insurance[:2]] == [
             ("bowls@example.org", "Insurance renewal due in 14 days"),
             ("bowls@example.org", "Insurance renewal due today"),
+        ]
+        assert sorted((m.to_address, m.subject) for m in insurance[2:]) == [
             ("bowls@example.org", "Insurance renewal overdue by 1 day"),
             (coordinator.email, "Insurance renewal overdue by 1 day"),
         ]
@@ -197,6 +200,10 @@ class TestEventMessages:
         net.vote(member, "Walking football")
         net.advance()
         decisions.confirm_decision(db, net.round.id, Rule.GREEDY, by=net.coordinator, confirmed=True)
+        db.commit()
+        # Applicants hear of the outcome when the coordinator publishes it to them, not before.
+        assert len(_messages(db, to_address=net.owners["Walking football"].email)) == 2
+        rounds.publish_outcomes(db, net.round, by=net.coordinator)
         db.commit()
         football = [m.subject for m in _messages(db, to_address=net.owners["Walking football"].email)]
         assert football == [
@@ -255,6 +262,37 @@ class TestEventMessages:
         )
         db.rollback()
         assert _messages(db) == []
+
+
+class TestStoryMessages:
+    def test_the_reporter_hears_of_publication_and_both_hear_of_withdrawn_consent_without_the_story(self, db):
+        from stories.publishing import service as publishing
+        from stories.publishing.forms import StoryInput
+        from stories.publishing.models import Consent
+
+        coordinator = make_user(db)
+        reporter = make_user(db, Role.REPORTER)
+        partner = make_partner(db, coordinator)
+        project = make_project(db, partner, coordinator, title="Clay and Calm")
+        project.status = "active"
+        db.commit()
+        person = participants.create_participant(db, ParticipantInput(project_ids=[project.id]), by=reporter)
+        story = publishing.record_story(
+            db,
+            person,
+            StoryInput(project_id=project.id, text="Clay helps me sleep again.", consent="public_anonymous"),
+            by=reporter,
+        )
+        publishing.review(db, story, publish=True, by=coordinator)
+        db.commit()
+        [published] = _messages(db)
+        assert (published.to_address, published.subject) == (reporter.email, "A story you recorded has been published")
+        publishing.change_consent(db, story, Consent.NOT_FOR_SHARING, by=reporter)
+        db.commit()
+        withdrawn = _messages(db)[1:]
+        assert sorted(m.to_address for m in withdrawn) == sorted([coordinator.email, reporter.email])
+        for message in _messages(db):
+            assert "Clay helps" not in message.body and person.code not in message.body
 
 
 class TestChoices:
@@ -340,3 +378,46 @@ class TestClosingAndOverrides:
             obligations.go_on_despite(db, partner, action=OverrideAction.RECORD_PAYMENT, reason="", by=coordinator)
             is None
         )
+
+
+class TestSeveralInstances:
+    def test_two_scans_at_the_same_moment_add_and_queue_everything_once(self, db, engine):
+        import threading
+
+        from sqlmodel import Session, func
+
+        on = today()
+        coordinator = make_user(db)
+        for n in range(6):
+            partner = make_partner(
+                db,
+                coordinator,
+                name=f"Group {n}",
+                insurance_expires_on=(on + timedelta(days=n - 2)).isoformat(),
+                safeguarding_review_due_on=(on + timedelta(days=n + 10)).isoformat(),
+            )
+            make_user(db, Role.PARTNER, partner_id=partner.id)
+        start, errors = threading.Barrier(2), []
+
+        def scan() -> None:
+            try:
+                with Session(engine) as session:
+                    start.wait()
+                    obligations.remind(session, on=on)
+                    session.commit()
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=scan) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert errors == []
+        keys = db.exec(select(Obligation.key)).all()
+        assert len(keys) == len(set(keys)) == 6 * 3  # insurance, safeguarding, agreement for each group
+        messages = db.exec(select(OutboxMessage.key)).all()
+        assert len(messages) == len(set(messages))
+        # Insurance: 2 overdue (to the group and the coordinator each), 1 due today, 3 due within 14 days;
+        # safeguarding: due in 10 to 15 days, so 5 within 14 days.
+        assert db.exec(select(func.count()).select_from(OutboxMessage)).one() == 2 * 2 + 1 + 3 + 5

@@ -70,10 +70,16 @@ class TestAddProject:
         assert again.status_code == 303 and again.headers["location"] == first.headers["location"]
         assert project_count(db) == 1
         assert "saved the first time, so nothing new was added" in client.get(again.headers["location"]).text
-        # A new form (a new token) adds a new project.
+        # Back can reload the form with a new token while the browser puts back what was typed: the same
+        # answers again are the same send.
         fresh = re.search(r'name="form_once" value="([^"]+)"', client.get("/projects/new").text).group(1)
         assert fresh != token
-        assert post_form(client, "/projects/new", form(db, form_once=fresh)).status_code == 303
+        reloaded = post_form(client, "/projects/new", form(db, form_once=fresh))
+        assert reloaded.headers["location"] == first.headers["location"] and project_count(db) == 1
+        # A new form with other answers adds a new project.
+        newer = re.search(r'name="form_once" value="([^"]+)"', client.get("/projects/new").text).group(1)
+        other = post_form(client, "/projects/new", form(db, form_once=newer, title="Pottery for Calm (evenings)"))
+        assert other.status_code == 303 and other.headers["location"] != first.headers["location"]
         assert project_count(db) == 2
 
     def test_a_form_with_mistakes_keeps_its_token_and_saves_once_corrected(self, client, db, group):
@@ -142,6 +148,22 @@ class TestEditAndStatus:
         assert post_form(client, f"/projects/{project.id}/status", {"status": "submitted"}).status_code == 303
         db.refresh(project)
         assert (project.title, project.status) == ("Renamed", "submitted")
+
+    def test_an_edit_refused_because_the_project_was_withdrawn_keeps_what_was_typed(self, client, db, group):
+        _, partner, owner = group
+        project = make_project(db, partner, owner)
+        project.status = "withdrawn"
+        db.add(project)
+        db.commit()
+        login(client, owner.email)
+        response = post_form(client, f"/projects/{project.id}/edit", form(db, title="Renamed while withdrawn"))
+        assert response.status_code == 409
+        assert "Go to the home page" not in response.text
+        assert "so it can no longer be changed" in response.text
+        assert 'value="Renamed while withdrawn"' in response.text
+        assert '<a href="#__all__">' not in response.text
+        db.refresh(project)
+        assert project.title != "Renamed while withdrawn"
 
     def test_edit_form_shows_saved_values_in_pounds(self, client, db, group):
         _, partner, owner = group

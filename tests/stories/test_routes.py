@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from sqlmodel import func, select
@@ -12,7 +13,7 @@ from creative_minds.accounts.models import Role
 from stories.participants.models import Participant
 from stories.scores.models import WellbeingScore
 from tests.stories.test_service import _items
-from tests.utils import field_error, login, make_user, post_form
+from tests.utils import field_error, login, make_partner, make_project, make_user, post_form
 
 
 def score_form(project_id, kind="baseline", items=(3, 3, 3, 3, 3, 3, 3), on="2026-08-01"):
@@ -198,3 +199,63 @@ class TestReportPages:
         assert client.get("/reports/evaluation", params={"project_id": "one"}).status_code == 422
         assert client.get("/reports/annual", params={"year": "nineteen"}).status_code == 422
         assert client.get("/reports/annual", params={"year": "2026"}).status_code == 200
+
+
+class TestProjectChooser:
+    """823 checkboxes with 198 repeated titles became a search that tells projects apart (no script needed)."""
+
+    @pytest.fixture
+    def twins(self, db, people):
+        coordinator = people.coordinator
+        halifax = make_partner(db, coordinator, name="Halifax Arts")
+        dewsbury = make_partner(db, coordinator, name="Dewsbury Arts")
+        made = []
+        for partner, venue, postcode, day in (
+            (halifax, "Square Chapel", "HX1 1QG", "TU"),
+            (dewsbury, "Town Hall", "WF13 1AA", "TH"),
+        ):
+            project = make_project(
+                db, partner, coordinator, title="Open Choir", venue_name=venue, postcode=postcode, day_of_week=day
+            )
+            project.status = "active"
+            made.append(project)
+        draft = make_project(db, halifax, coordinator, title="Open Choir Draft")
+        db.commit()
+        return made + [draft]
+
+    def test_search_finds_by_words_day_and_shows_what_tells_them_apart(self, client, db, people, twins):
+        login(client, people.reporter.email)
+        page = client.get("/participants/new")
+        assert page.status_code == 200 and 'name="project_ids"' not in page.text  # no wall of checkboxes
+        found = post_form(client, "/participants/new", {"project_q": "choir", "find_projects": "1", "age_band": ""})
+        assert found.status_code == 200
+        labels = re.findall(r'<label for="project_ids-\d+">(.*?)</label>', found.text)
+        assert labels == [
+            "<strong>Open Choir</strong> – Dewsbury Arts · Town Hall, WF13 1AA · Thursday 10:00",
+            "<strong>Open Choir</strong> – Halifax Arts · Square Chapel, HX1 1QG · Tuesday 10:00",
+        ]
+        assert "Open Choir Draft" not in found.text  # only running projects
+        tuesday = post_form(client, "/participants/new", {"project_q": "choir tue", "find_projects": "1"})
+        assert re.findall(r'<label for="project_ids-\d+">(.*?)</label>', tuesday.text) == [labels[1]]
+        halifax = post_form(client, "/participants/new", {"project_q": "HALIFAX chapel", "find_projects": "1"})
+        assert re.findall(r'<label for="project_ids-\d+">(.*?)</label>', halifax.text) == [labels[1]]
+
+    def test_ticks_survive_another_search_and_are_saved(self, client, db, people, twins):
+        login(client, people.reporter.email)
+        halifax_choir, dewsbury_choir = twins[0], twins[1]
+        first = {"project_ids": [str(halifax_choir.id)], "project_q": "dewsbury", "find_projects": "1"}
+        page = post_form(client, "/participants/new", {**first, "sex": "Female"})
+        assert f'value="{halifax_choir.id}" checked' in page.text  # still ticked
+        assert f'value="{dewsbury_choir.id}">' in page.text  # found, not ticked
+        assert '<option value="Female" selected>' in page.text  # other answers kept
+        saved = post_form(client, "/participants/new", {"project_ids": [str(halifax_choir.id), str(dewsbury_choir.id)]})
+        assert saved.status_code == 303
+        person = db.exec(select(Participant).order_by(Participant.id.desc())).first()
+        db.refresh(person)
+        assert sorted(link.project_id for link in person.project_links) == sorted([halifax_choir.id, dewsbury_choir.id])
+
+    def test_filters_tell_projects_apart(self, client, db, people, twins):
+        login(client, people.coordinator.email)
+        page = client.get("/reports/evaluation")
+        assert "Open Choir – Halifax Arts · Square Chapel, HX1 1QG · Tuesday 10:00</option>" in page.text
+        assert "Open Choir – Dewsbury Arts · Town Hall, WF13 1AA · Thursday 10:00</option>" in page.text

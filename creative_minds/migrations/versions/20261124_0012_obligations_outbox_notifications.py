@@ -1,7 +1,7 @@
 """obligations (dated duties), e-mail outbox, notification choices, reasons kept for going on despite a partner's record
 
 Revision ID: 0012
-Revises: 0006
+Revises: 0011
 Create Date: 2026-11-24 21:44:58.777018
 
 """

@@ -181,65 +181,90 @@ def count(session: Session, scope: FunnelScope, key: Any = None) -> dict[Any, di
 SOURCE = "source"
 
 
-def by_person(session: Session, scope: FunnelScope) -> tuple[dict[str, int], dict[str, dict[Any, dict[str, int]]]]:
-    """The total, the by-source and every equality breakdown in one statement over one pass of the
-    connections: people are worked out per source once (a CTE), then per person, then counted by
-    source and by each question's answer (joined to their record by primary key)."""
-    grain = _per_person(scope, Connection.source_id).cte("grain")  # a row per person and source
-    flags = (
-        sa.select(
-            grain.c.person,
-            func.max(grain.c.came).label("came"),
-            func.max(grain.c.still_going).label("still_going"),
-            func.max(grain.c.paired).label("paired"),
+Counts = dict[str, int]
+Tables = dict[str, dict[Any, Counts]]
+
+
+def _within(scope: FunnelScope) -> Any:
+    """A condition on a connection (joined to its project): inside this scope's activity, partner or locality."""
+    if scope.project_id:
+        return Connection.project_id == scope.project_id
+    if scope.partner_id:
+        return Project.partner_id == scope.partner_id
+    if scope.locality_id:
+        return Project.locality_id == scope.locality_id
+    return sa.true()
+
+
+def by_levels(session: Session, scopes: list[FunnelScope]) -> list[tuple[Counts, Tables]]:
+    """For each scope (all with the same dates): the total, the by-source and every equality breakdown,
+    all in one statement over one pass of the connections. People are worked out per source once (a CTE,
+    with a flag per scope and stage), then per person, then counted by source and by each question's
+    answer (joined to their record by primary key)."""
+    pairs = _pairs()
+    came = col(Connection.first_attended_on).is_not(None)
+    stage_conditions = {
+        "connected": sa.true(),
+        "came": came,
+        "still_going": Connection.outcome == Outcome.STILL_GOING.value,
+        "paired": sa.and_(came, pairs.c.person.is_not(None)),
+    }
+    flags = []
+    for i, scope in enumerate(scopes):
+        within = _within(scope)
+        for stage, condition in stage_conditions.items():
+            flags.append(func.max(sa.case((sa.and_(within, condition), 1), else_=0)).label(f"{stage}_{i}"))
+    query: Any = (
+        sa.select(col(Connection.participant_id).label("person"), col(Connection.source_id).label("source"), *flags)
+        .select_from(Connection)
+        .join(Project, col(Project.id) == Connection.project_id)
+        .outerjoin(
+            pairs, sa.and_(pairs.c.person == Connection.participant_id, pairs.c.project == Connection.project_id)
         )
-        .group_by(grain.c.person)
-        .subquery()
+    )
+    if all(s.level != "network" for s in scopes):
+        query = query.where(sa.or_(*(_within(s) for s in scopes)))
+    dates = scopes[0]
+    if dates.date_from:
+        query = query.where(Connection.connected_on >= dates.date_from)
+    if dates.date_to:
+        query = query.where(Connection.connected_on <= dates.date_to)
+    grain = query.group_by(Connection.participant_id, Connection.source_id).cte("grain")
+    names = [f"{stage}_{i}" for i in range(len(scopes)) for stage in STAGES]
+    per_person = (
+        sa.select(grain.c.person, *(func.max(grain.c[n]).label(n) for n in names)).group_by(grain.c.person).subquery()
     )
     people = (
-        sa.select(flags, *(getattr(Participant, name) for name in QUESTIONS))
-        .join_from(flags, Participant, col(Participant.id) == flags.c.person)
+        sa.select(per_person, *(getattr(Participant, q) for q in QUESTIONS))
+        .join_from(per_person, Participant, col(Participant.id) == per_person.c.person)
         .cte("people")
     )
 
-    def counted(label: str, answer: Any) -> Any:
-        return sa.select(
-            sa.literal(label).label("question"),
-            answer.label("answer"),
-            func.count(),
-            func.sum(people.c.came),
-            func.sum(people.c.still_going),
-            func.sum(people.c.paired),
-        ).group_by(answer)
+    def sums(table: Any) -> list[Any]:
+        return [func.sum(table.c[n]) for n in names]
 
-    everyone = sa.select(
-        sa.literal("").label("question"),
-        sa.cast(sa.null(), sa.String).label("answer"),
-        func.count(),
-        func.sum(people.c.came),
-        func.sum(people.c.still_going),
-        func.sum(people.c.paired),
-    )
-    by_source = sa.select(
-        sa.literal(SOURCE).label("question"),
-        sa.cast(grain.c.key0, sa.String).label("answer"),
-        func.count(),
-        func.sum(grain.c.came),
-        func.sum(grain.c.still_going),
-        func.sum(grain.c.paired),
-    ).group_by(grain.c.key0)
-    parts = [everyone, by_source] + [counted(name, people.c[name]) for name in QUESTIONS]
-    total = dict.fromkeys(STAGES, 0)
-    tables: dict[str, dict[Any, dict[str, int]]] = {name: {} for name in (*QUESTIONS, SOURCE)}
-    for question, answer, n, c, s_, p in session.execute(sa.union_all(*parts)):
-        cell = {"connected": int(n), "came": int(c or 0), "still_going": int(s_ or 0), "paired": int(p or 0)}
-        if question == SOURCE:
-            tables[SOURCE][int(answer)] = cell
-        elif question:
-            tables[question][answer if answer is not None else NOT_ANSWERED] = cell
-        else:
-            total = cell
-    return total, tables
+    parts = [
+        sa.select(sa.literal("").label("question"), sa.cast(sa.null(), sa.String).label("answer"), *sums(people)),
+        sa.select(sa.literal(SOURCE), sa.cast(grain.c.source, sa.String), *sums(grain)).group_by(grain.c.source),
+    ] + [sa.select(sa.literal(q), people.c[q], *sums(people)).group_by(people.c[q]) for q in QUESTIONS]
+    results: list[tuple[Counts, Tables]] = [
+        (dict.fromkeys(STAGES, 0), {name: {} for name in (*QUESTIONS, SOURCE)}) for _ in scopes
+    ]
+    for row in session.execute(sa.union_all(*parts)):
+        question, answer, values = row[0], row[1], [int(v or 0) for v in row[2:]]
+        for i, (_, tables) in enumerate(results):
+            cell = dict(zip(STAGES, values[i * len(STAGES) : (i + 1) * len(STAGES)]))
+            if not question:
+                results[i] = (cell, tables)
+            elif cell["connected"]:
+                key = int(answer) if question == SOURCE else (answer if answer is not None else NOT_ANSWERED)
+                tables[question][key] = cell
+    return results
+
+
+def by_person(session: Session, scope: FunnelScope) -> tuple[Counts, Tables]:
+    """One scope's total, by-source and equality breakdowns (see by_levels)."""
+    return by_levels(session, [scope])[0]
 
 
 ZERO = dict.fromkeys(STAGES, 0)
@@ -297,7 +322,10 @@ def _labels(session: Session, scope: FunnelScope) -> str:
 def funnel(session: Session, scope: FunnelScope, *, small_number: int, exact: bool) -> Funnel:
     """The funnel for one activity, partner, locality or the network, with its breakdowns.
     `exact` (coordinators) shows every figure; otherwise small numbers are hidden (see above)."""
-    counts, equality = by_person(session, scope)
+    # Rule 4 for breakdowns needs the same tables one level up: worked out in the same pass.
+    levels = by_levels(session, [scope] + ([] if exact else _parent_scopes(session, scope)))
+    counts, equality = levels[0]
+    parents = [tables for _, tables in levels[1:]]
     total = Row("Everyone", counts)
     hide([total], small_number, with_total=False)
     for table, own_key in _sibling_tables(session, scope):
@@ -308,7 +336,6 @@ def funnel(session: Session, scope: FunnelScope, *, small_number: int, exact: bo
 
     # Rule 4 for breakdowns: a cell is hidden where the same cell one level up, minus it, is small
     # (the network's "Female" minus Kirklees' "Female" must not give a hidden count).
-    parents = [] if exact else [by_person(session, parent)[1] for parent in _parent_scopes(session, scope)]
 
     def breakdown(name: str, counts: dict[Any, dict[str, int]], names: dict[Any, str]) -> list[Row]:
         rows = []

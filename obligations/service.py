@@ -8,6 +8,7 @@ obligation is a conditional UPDATE.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -18,6 +19,7 @@ from sqlmodel import Session, col, func, select
 
 from collectives.applications.models import Application, ApplicationStatus, IneligibleReason
 from collectives.applications.service import partner_record_problems, reason_labels
+from collectives.decisions.models import Decision
 from collectives.rounds.models import Phase, Round
 from creative_minds.accounts.models import User
 from creative_minds.db import get_or_404
@@ -138,19 +140,29 @@ def _partner_duties(session: Session) -> list[Wanted]:
     return wanted
 
 
-def report_dates(decided_on: date) -> list[date]:
-    return [add_months(decided_on, months) for months in REPORT_AT_MONTHS]
+def report_dates(decided_on: date, months: Sequence[int] = REPORT_AT_MONTHS) -> list[date]:
+    return [add_months(decided_on, m) for m in months]
 
 
 def _report_duties(session: Session) -> list[Wanted]:
+    """Each funded application's reports, at the months its round's decision set (6 and 12 by default)."""
     rows = session.execute(
-        sa_select(Application.id, Application.partner_id, Application.decided_at, Project.title, Project.locality_id)  # type: ignore[call-overload]
+        sa_select(  # type: ignore[call-overload]
+            Application.id,
+            Application.partner_id,
+            Application.decided_at,
+            Project.title,
+            Project.locality_id,
+            Decision.report_months,
+        )
         .join(Project, col(Project.id) == Application.project_id)
+        .outerjoin(Decision, col(Decision.round_id) == Application.round_id)
         .where(Application.status == ApplicationStatus.FUNDED, col(Application.decided_at).is_not(None))
     ).all()
     wanted = []
-    for aid, pid, decided_at, title, locality_id in rows:
-        dates = report_dates(decided_at.date())
+    for aid, pid, decided_at, title, locality_id, report_months in rows:
+        months = [int(m) for m in report_months.split(",") if m] if report_months else REPORT_AT_MONTHS
+        dates = report_dates(decided_at.date(), months)
         for number, due in enumerate(dates, start=1):
             label = "final report" if number == len(dates) else "interim report"
             wanted.append(

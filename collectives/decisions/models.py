@@ -40,6 +40,14 @@ class Decision(SQLModel, table=True):
     eligible_voters: int
     record_json: str = Field(sa_type=sa.Text())  # the sealed input, parameters and outcome
     seal: str = Field(max_length=64)  # SHA-256 of record_json
+    # Set when confirming: how long funded projects run, and the months after the decision their
+    # reports fall due ("6,12"); the daily scan turns them into obligations.
+    grant_months: int = 12
+    report_months: str = Field(default="6,12", max_length=60)
+
+    @property
+    def report_month_list(self) -> list[int]:
+        return [int(m) for m in self.report_months.split(",") if m]
 
     lines: list["DecisionLine"] = Relationship(sa_relationship_kwargs={"order_by": "DecisionLine.position"})
     confirmed_by: "User" = Relationship()

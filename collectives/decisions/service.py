@@ -24,6 +24,7 @@ from collectives.applications.models import Application, ApplicationStatus
 from collectives.applications.service import applications_in, reason_labels
 from collectives.decisions.allocation import Candidate, Outcome, compare, run_greedy, run_mes
 from collectives.decisions.explain import Difference, completion_story, differences
+from collectives.decisions.forms import GrantTerms
 from collectives.decisions.models import Decision, DecisionLine
 from collectives.decisions.models import Outcome as OutcomeKind
 from collectives.funds.ledger import add_commitments, entry, lock_share
@@ -262,16 +263,25 @@ def sorted_lines(lines: list[DecisionLine]) -> list[DecisionLine]:
     return sorted(lines, key=lambda ln: (OUTCOME_ORDER.get(OutcomeKind(ln.outcome), 9), -ln.approvals, ln.position))
 
 
-def confirm_decision(session: Session, round_id: int, rule: Rule, *, by: User, confirmed: bool = False) -> Decision:
+def confirm_decision(
+    session: Session,
+    round_id: int,
+    rule: Rule,
+    *,
+    by: User,
+    confirmed: bool = False,
+    terms: GrantTerms | None = None,
+) -> Decision:
     """Confirm one rule's outcome: seal the record, fund the winners, write the ledger, close the round.
 
-    Once only, and it cannot be undone, so the coordinator must have said so (`confirmed`).
+    Once only, and it cannot be undone, so the coordinator must have said so (`confirmed`). `terms`
+    sets the funded projects' grant period and report dates (a year, reports at 6 and 12 months).
     """
     round_, share = _lock_round_for_decision(session, round_id, by=by, confirmed=confirmed)
     results = compute_results(session, round_)
     outcome = results.outcomes[rule.value]
     _commit_the_money(session, share, round_, results, outcome, by=by)
-    decision = _seal_the_record(session, round_, rule, results, outcome, by=by)
+    decision = _seal_the_record(session, round_, rule, results, outcome, by=by, terms=terms or GrantTerms())
     next_position = _record_the_rules_outcome(session, decision, results, outcome)
     _record_the_rest(session, decision, results, outcome, first_position=next_position)
     session.flush()
@@ -321,7 +331,7 @@ def _commit_the_money(
 
 
 def _seal_the_record(
-    session: Session, round_: Round, rule: Rule, results: Results, outcome: Outcome, *, by: User
+    session: Session, round_: Round, rule: Rule, results: Results, outcome: Outcome, *, by: User, terms: GrantTerms
 ) -> Decision:
     """The decision row: the canonical record of inputs and outcome, and its SHA-256 seal."""
     record_json = _canonical(_record(session, results, rule, outcome))
@@ -336,6 +346,8 @@ def _seal_the_record(
         eligible_voters=results.quorum.eligible_voters,
         record_json=record_json,
         seal=hashlib.sha256(record_json.encode()).hexdigest(),
+        grant_months=terms.grant_months,
+        report_months=terms.report_months_text,
     )
     session.add(decision)
     session.flush()

@@ -16,6 +16,7 @@ from collectives.applications import service as applications
 from collectives.applications.models import APPLICATION_LABELS
 from collectives.decisions import amendments
 from collectives.decisions import service as decisions
+from collectives.decisions.forms import GrantTerms
 from collectives.decisions.models import AMENDMENT_LABELS, AmendmentAction
 from collectives.funds import service as funds
 from collectives.membership import service as membership
@@ -279,16 +280,23 @@ class RoundsController(Controller):
         round_id: FromPath[int],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
-        raw = str(data.get("rule") or "")
+        values, errors = form_values(data)
+        raw = str(values.get("rule") or "")
         try:
             if raw not in set(Rule):
-                raise Invalid("Choose the rule to confirm.", errors={"rule": "Choose one of the two rules."})
+                errors["rule"] = "Choose one of the two rules."
+            terms = validate(GrantTerms, values, errors)
             decision = decisions.confirm_decision(
-                db_session, round_id, Rule(raw), by=require_user(request), confirmed=data.get("confirm") == "yes"
+                db_session,
+                round_id,
+                Rule(raw),
+                by=require_user(request),
+                confirmed=values.get("confirm") == "yes",
+                terms=terms,
             )
-        except Invalid as exc:  # the results again, keeping the rule chosen, with the message beside the field
+        except Invalid as exc:  # the results again, keeping what was chosen and typed, with the messages in place
             context = _results_context(db_session, rounds.get_round(db_session, round_id), require_user(request))
-            context.update(values={"rule": raw}, errors=exc.errors, error_message=exc.message)
+            context.update(values=values, errors=exc.errors, error_message=exc.message)
             return page("collectives/results.html", status_code=422, **context)
         return redirect_with_message(
             request,

@@ -105,10 +105,16 @@ class TestResultsAndDecision:
         page = client.get(f"/rounds/{network.round.id}/results")
         assert "Most approvals first" in page.text and "Equal Shares, then most approvals" in page.text
         assert "Confirm the decision" in page.text
-        response = post_form(client, f"/rounds/{network.round.id}/decision", {"rule": "mes", "confirm": "yes"})
+        form = {"rule": "mes", "confirm": "yes", "grant_months": "12", "report_months": "12, 6"}
+        refused = post_form(client, f"/rounds/{network.round.id}/decision", form)
+        assert refused.status_code == 422 and "Give the months in order, each once, like 6, 12." in refused.text
+        assert 'value="12, 6"' in refused.text  # what was typed comes back
+        form.update(grant_months="9", report_months="9")
+        response = post_form(client, f"/rounds/{network.round.id}/decision", form)
         assert response.status_code == 303
         minutes = client.get(f"/rounds/{network.round.id}/decision")
         assert "£8,500.00" in minutes.text and "record intact" in minutes.text
+        assert "9 months from the decision; reports due 9 months after it" in minutes.text
         rows = list(csv.reader(io.StringIO(client.get(f"/rounds/{network.round.id}/decision.csv").text)))
         header = rows.index(
             [

@@ -235,6 +235,29 @@ class TestEventMessages:
         assert reports[0].due_on == participants.add_months(decided, 6)
         assert reports[1].due_on == participants.add_months(decided, 12)
 
+    def test_the_coordinator_sets_the_grant_period_and_report_months_when_confirming(self, db):
+        from collectives.decisions.forms import GrantTerms
+
+        net = make_network(db, min_voters=1)
+        member = net.add_member()
+        net.apply("Walking football", 300_000)
+        net.to_voting()
+        net.vote(member, "Walking football")
+        net.advance()
+        terms = GrantTerms(grant_months=18, report_months="3, 9 18")
+        decisions.confirm_decision(db, net.round.id, Rule.GREEDY, by=net.coordinator, confirmed=True, terms=terms)
+        db.commit()
+        obligations.remind(db)
+        db.commit()
+        reports = sorted((o for o in _obligations(db).values() if o.kind == "report"), key=lambda o: o.due_on)
+        decided = today()
+        assert [o.due_on for o in reports] == [participants.add_months(decided, m) for m in (3, 9, 18)]
+        assert [o.title.split(": ")[1] for o in reports] == [
+            "interim report on the funded project",
+            "interim report on the funded project",
+            "final report on the funded project",
+        ]
+
     def test_a_join_request_tells_coordinators_without_saying_who_or_as_what(self, db):
         coordinator = make_user(db)
         champion = make_user(db, Role.CHAMPION, full_name="Sam Private")

@@ -69,6 +69,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     from stories.participants.controller import ParticipantsController
     from stories.publishing.controller import StoriesController
     from stories.reports.controller import ReportsController
+    from transfers.controller import ImportController
+    from transfers.export_controller import ExportController
 
     engine = make_engine(settings)
     db_config = SQLAlchemySyncConfig(
@@ -126,6 +128,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ObligationsController,
             NotificationsController,
             ConnectionsController,
+            ImportController,
+            ExportController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
         plugins=[

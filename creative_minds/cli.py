@@ -1,4 +1,4 @@
-"""Command line: creative-minds serve | db upgrade | db check | demo | create-user | remind | worker."""
+"""Command line: creative-minds serve | db upgrade | db check | demo | create-user | remind | worker | import | import-worker."""
 
 from __future__ import annotations
 
@@ -293,3 +293,90 @@ def create_user_command(
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+IMPORT_KINDS = ["partners", "projects", "members", "participants", "swemwbs"]
+
+
+@main.command("import")
+@click.argument("kind", type=click.Choice(IMPORT_KINDS))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "as_email", required=True, help="A coordinator's e-mail: the records are made in their name.")
+@click.option(
+    "--skip-bad-rows", is_flag=True, help="Save the good rows and leave out the rest (default: all or nothing)."
+)
+@click.option("--preview", is_flag=True, help="Check every row and say what importing would do; save nothing.")
+def import_command(kind: str, file: Path, as_email: str, skip_bad_rows: bool, preview: bool) -> None:
+    """Import a CSV or Excel (.xlsx) file of KIND, with a progress bar (see the templates at /imports)."""
+    from creative_minds.accounts.service import get_user_by_email
+    from creative_minds.db import make_engine, session_scope
+    from transfers import service
+    from transfers.importers import importer_for
+    from transfers.models import ImportMode
+    from transfers.readers import ReadError, read_table
+
+    settings = Settings.from_env()
+    engine = make_engine(settings)
+    try:
+        table = read_table(file.name, file.read_bytes(), max_bytes=settings.import_max_mb * 1024 * 1024)
+    except ReadError as exc:
+        raise click.ClickException(str(exc)) from exc
+    mode = ImportMode.SKIP_BAD_ROWS if skip_bad_rows else ImportMode.ALL_OR_NOTHING
+    with click.progressbar(
+        length=len(table.rows), label="Checking" if preview else "Importing", file=sys.stderr
+    ) as bar:
+        last = [0]
+
+        def progress(done: int, _total: int) -> None:
+            bar.update(done - last[0])
+            last[0] = done
+
+        try:
+            with session_scope(engine) as session:
+                user = get_user_by_email(session, as_email)
+                if user is None or not user.is_coordinator:
+                    raise click.ClickException(f"{as_email} is not a coordinator's account.")
+                importer = importer_for(kind)
+                if preview:
+                    outcome = service.preview(session, importer, table, by=user, progress=progress)
+                else:
+                    outcome = service.run_import(session, importer, table, mode=mode, by=user, progress=progress)
+        except service.ImportRefused as exc:
+            _print_problems(exc.outcome)
+            raise click.ClickException(exc.message) from exc
+        except ReadError as exc:
+            raise click.ClickException(str(exc)) from exc
+    _print_problems(outcome)
+    verb = "would be" if preview else "were"
+    click.echo(
+        f"{outcome.total} rows: {outcome.created} {verb} created, {outcome.updated} {verb} updated, "
+        f"{outcome.unchanged} unchanged, {outcome.skipped} with problems{' (left out)' if not preview else ''}."
+    )
+
+
+def _print_problems(outcome) -> None:
+    for problem in outcome.problems[:200]:
+        click.echo(str(problem), err=True)
+    if len(outcome.problems) > 200:
+        click.echo(f"... and {len(outcome.problems) - 200} more problems.", err=True)
+
+
+@main.command("import-worker")
+@click.option("--once", is_flag=True, help="Run the files waiting now, then stop.")
+@click.option("--interval", default=5.0, show_default=True, type=click.FloatRange(0.1, 3600))
+def import_worker(once: bool, interval: float) -> None:
+    """Run uploaded imports that no app instance has finished (each is claimed by one worker only)."""
+    import time
+
+    from creative_minds.db import make_engine
+    from transfers.jobs import run_waiting
+
+    settings = Settings.from_env()
+    engine = make_engine(settings)
+    while True:
+        ran = run_waiting(engine, max_bytes=settings.import_max_mb * 1024 * 1024)
+        if ran:
+            click.echo(f"ran {ran} import file(s)")
+        if once:
+            return
+        time.sleep(interval)

@@ -87,6 +87,7 @@ def import_models() -> None:
     import stories.participants.models
     import stories.publishing.models
     import stories.scores.models  # noqa: F401
+    import transfers.models  # noqa: F401
 
 
 _Row = TypeVar("_Row")

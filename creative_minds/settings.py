@@ -79,6 +79,15 @@ class Settings(BaseSettings):
     # Tries before a message is given up (shown as failed in the outbox); waits double from one minute.
     mail_max_attempts: int = Field(8, ge=1, validation_alias=_env("CM_MAIL_MAX_ATTEMPTS"))
 
+    # Imports
+    import_max_mb: int = Field(20, ge=1, le=500, validation_alias=_env("CM_IMPORT_MAX_MB"))
+    # 360Giving open data: the publisher's registered prefix (grant and unregistered-group ids start
+    # with it) and the funder's org-id.
+    threesixtygiving_prefix: str = Field(
+        "360G-creativeminds", pattern=r"^360G-[A-Za-z0-9-]+$", validation_alias=_env("CM_360G_PREFIX")
+    )
+    funder_org_id: str = Field("360G-creativeminds", max_length=100, validation_alias=_env("CM_FUNDER_ORG_ID"))
+
     @field_validator("database_url")
     @classmethod
     def _driver(cls, value: str) -> str:

@@ -13,11 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import msgspec
 from sqlmodel import Session
 
 from activities import geojson
 from activities.geocode import Place
-from activities.ical import FeedRow, calendar_from_events, event_piece, ics_columns
+from activities.ical import FeedRow, calendar_from_events, event_piece, fast_calendar, ics_columns
 from activities.search import ActivityFilters, _query, feed_rows
 from creative_minds.cache import PageCache
 from projects.models import Project
@@ -55,6 +56,10 @@ def _pieces(
     return [book[pid] if pid in book else made.get(pid) for pid in ids]
 
 
+def _keeping(cache: PageCache | None, key: tuple | None) -> bool:
+    return cache is not None and key is not None and cache.max_bytes > 0
+
+
 def _matches(session: Session, filters: ActivityFilters, near: Place | None) -> list[tuple[int, float | None]]:
     """The ids of the matching activities in the finder's order, each with its distance in miles (or None)."""
     if near is None:  # (read without row objects: thousands of ids)
@@ -73,6 +78,9 @@ def geojson_feed(
     key: tuple | None = None,
 ) -> bytes:
     """The search as a GeoJSON FeatureCollection (the bytes of `geojson.collection_from_rows`)."""
+    if not _keeping(cache, key):  # nothing kept: the whole feed in one query and one encoding
+        rows = feed_rows(session, filters, near, geojson.columns())
+        return msgspec.json.encode(geojson.collection_from_rows(rows, base_url=base_url))
     matches = _matches(session, filters, near)
     pieces = _pieces(
         session,
@@ -101,6 +109,9 @@ def calendar_feed(
     key: tuple | None = None,
 ) -> bytes:
     """The search as an iCalendar feed (the bytes of `ical.fast_calendar`)."""
+    if not _keeping(cache, key):  # nothing kept: the whole feed in one query
+        rows = feed_rows(session, filters, near, ics_columns())
+        return fast_calendar([FeedRow._make(row[:-1]) for row in rows], name=name, base_url=base_url)
     pieces = _pieces(
         session,
         filters,

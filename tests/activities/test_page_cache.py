@@ -100,3 +100,19 @@ def test_requests_asking_the_same_at_once_wait_for_one_answer():
     for thread in threads:
         thread.join()
     assert answers == ["answer"] * 8 and made == [1]
+
+
+def test_a_book_of_pieces_grows_within_half_the_room_and_nothing_is_kept_when_off():
+    cache = PageCache(10_000)
+    cache.add_to_book(("feed",), {1: b"a" * 1_000, 2: b"b" * 1_000})
+    assert cache.book(("feed",)) == {1: b"a" * 1_000, 2: b"b" * 1_000}
+    # Each piece counts its bytes and 164 more for its entry, the book 64: three more (5,884 in all) would pass
+    # half the room (5,000).
+    cache.add_to_book(("feed",), {3: b"c" * 1_000, 4: b"d" * 1_000, 5: b"e" * 1_000})
+    assert sorted(cache.book(("feed",))) == [1, 2]  # kept as it was, not grown
+    cache.add_to_book(("feed",), {3: b"c" * 1_000})
+    assert sorted(cache.book(("feed",))) == [1, 2, 3]
+    assert cache.book(("other",)) == {}
+    off = PageCache(0)
+    off.add_to_book(("feed",), {1: b"a"})
+    assert off.book(("feed",)) == {}

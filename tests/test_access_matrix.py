@@ -126,6 +126,12 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/exports/ledger.xlsx"): C,
     ("GET", "/exports/360giving.json"): C,
     ("GET", "/exports/360giving.csv"): C,
+    # Read-only JSON API for rounds, applications, decisions and the ledger (the pages' own checks)
+    ("GET", "/api/rounds"): SIGNED_IN,
+    ("GET", "/api/rounds/{round_id:int}"): C | {"member", "partner"},
+    ("GET", "/api/rounds/{round_id:int}/applications"): C | {"member", "partner"},
+    ("GET", "/api/rounds/{round_id:int}/decision"): C | {"member"},
+    ("GET", "/api/ledger"): C,
     ("POST", "/api/partners"): C,
     ("GET", "/api/partners/{partner_id:int}"): SIGNED_IN,
     ("PUT", "/api/partners/{partner_id:int}"): C | {"partner"},

@@ -12,7 +12,6 @@ memory. Targets: projects under 60 s, forms under 2 minutes, memory under 500 MB
 from __future__ import annotations
 
 import argparse
-import io
 import resource
 import sys
 import tempfile

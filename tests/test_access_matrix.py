@@ -123,6 +123,8 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/exports/projects.csv"): C,
     ("GET", "/exports/projects.xlsx"): C,
     ("GET", "/exports/ledger.csv"): C,
+    ("GET", "/exports/applications.csv"): C,
+    ("GET", "/exports/applications.xlsx"): C,
     ("GET", "/exports/ledger.xlsx"): C,
     ("GET", "/exports/360giving.json"): C,
     ("GET", "/exports/360giving.csv"): C,

@@ -92,7 +92,12 @@ class ActivitiesController(Controller):
         picked = _picked(request.query_params.getall("pick", []))
         token = data_version(db_session)
         where = (near.latitude, near.longitude, near.label) if near else None
-        key = ("finder", token, astuple(filters), page_number, tuple(picked), where, postcode_error) if token else None
+        # today(): "not confirmed for 3 months" moves on with the calendar, not only with the data.
+        key = (
+            ("finder", token, astuple(filters), page_number, tuple(picked), where, postcode_error, today())
+            if token
+            else None
+        )
 
         def results() -> tuple[str, int]:
             found = search(db_session, filters, near=near, page_number=page_number, page_size=LIST_PAGE_SIZE)

@@ -12,6 +12,7 @@ from sqlmodel import Session, and_, col, func, or_, select, true
 
 from activities.geocode import Place
 from connections.models import ActivityIntake, Intake
+from connections.service import too_long_ago
 from creative_minds.db import MAX_ID
 from creative_minds.geo import haversine_km
 from creative_minds.localities import Locality
@@ -147,7 +148,14 @@ class ActivityRow(ScheduleDisplay):
     latitude: float
     longitude: float
     updated_at: datetime
+    intake: str | None = None  # None: taking new people (connections.models.Intake)
+    confirmed_on: date | None = None  # the partner last confirmed it runs as listed
     categories: list[str] = field(default_factory=list)
+
+    @property
+    def unconfirmed(self) -> bool:
+        """Not confirmed as running (nor edited) for 3 months: the finder says so."""
+        return too_long_ago(max(filter(None, (self.confirmed_on, self.updated_at.date()))))
 
 
 ROW_COLUMNS = (
@@ -182,6 +190,8 @@ ROW_COLUMNS = (
     Project.latitude,
     Project.longitude,
     Project.updated_at,
+    ActivityIntake.intake,
+    ActivityIntake.confirmed_on,
 )
 
 
@@ -201,6 +211,8 @@ def _query(
     query = select(*columns).where(col(Project.status).in_(SHOWN_STATUSES))
     if columns is ROW_COLUMNS or joined:
         query = query.join(Partner, Partner.id == Project.partner_id).join(Locality, Locality.id == Project.locality_id)
+    if columns is ROW_COLUMNS:
+        query = query.outerjoin(ActivityIntake, col(ActivityIntake.project_id) == Project.id)
     if ids is not None:
         query = query.where(col(Project.id).in_(ids))
     if box is not None:

@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from datetime import timedelta
@@ -106,6 +107,7 @@ def main() -> None:
     parser.add_argument("--postgres", help="a PostgreSQL URL; a fresh schema is made and dropped")
     parser.add_argument("--participants", type=int, default=PARTICIPANTS)
     parser.add_argument("--profile", action="store_true", help="profile the first scan (cProfile, top 25)")
+    parser.add_argument("--workers", type=int, default=1, help="workers sending at once (threads)")
     args = parser.parse_args()
     import_models()
     rng = random.Random(13)
@@ -179,18 +181,31 @@ def main() -> None:
             try:
                 _wait_for_port(8625)
                 mail = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": 8625})
-                sent = 0
+                counts: list[int] = []
+
+                def work(name: str) -> None:
+                    sent = 0
+                    while True:
+                        report = outbox.send_due(engine, mail, worker=name, batch=50)
+                        sent += report.sent
+                        if not report.claimed:
+                            break
+                    counts.append(sent)
+
                 began = time.perf_counter()
-                while True:
-                    report = outbox.send_due(engine, mail, worker="bench", batch=200)
-                    sent += report.sent
-                    if not report.claimed:
-                        break
+                threads = [threading.Thread(target=work, args=(f"bench{i}",)) for i in range(args.workers)]
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join()
                 took = time.perf_counter() - began
+                sent = sum(counts)
             finally:
                 server.terminate()
                 server.wait(timeout=10)
-            print(f"worker: {sent} of {len(waiting)} messages in {took:.2f} s = {sent / took:.0f} messages/s")
+            print(
+                f"{args.workers} worker(s): {sent} of {len(waiting)} messages in {took:.2f} s = {sent / took:.0f} messages/s"
+            )
             engine.dispose()
         finally:
             if schema:

@@ -36,6 +36,11 @@ class SafeWriter:
         for row in rows:
             self.writerow(row)
 
+    def writerows_prepared(self, rows: Iterable[Iterable[Any]]) -> None:
+        """Rows whose text cells the caller already passed through safe_cell (once per distinct value,
+        say) and whose other cells are numbers the code wrote: 100,000 rows without 1,000,000 checks."""
+        self._writer.writerows(rows)
+
 
 def safe_writer(out: io.TextIOBase | io.StringIO) -> SafeWriter:
     return SafeWriter(out)

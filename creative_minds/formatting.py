@@ -63,6 +63,24 @@ def half_up(value: Number | None, places: int = 2, *, sign: bool = False, blank:
     return ("+" + text if sign and whole != 0 else text) if sign else text
 
 
+def _hundredths_text(value: int) -> str:
+    whole, rest = divmod(abs(value), 100)
+    return f"{'-' if value < 0 else ''}{whole}.{rest:02d}"
+
+
+# Every score and change a SWEMWBS metric can take (-35.00 to +35.00), written once.
+_HUNDREDTHS_TEXT = {value: _hundredths_text(value) for value in range(-3500, 3501)}
+
+
+def format_hundredths(value: int | None) -> str:
+    """A whole number of hundredths written exactly (the CSV's scores and changes): -52 -> '-0.52'.
+    The same text half_up gives for it, without building a fraction for each of 100,000 rows."""
+    if value is None:
+        return ""
+    text = _HUNDREDTHS_TEXT.get(value)
+    return text if text is not None else _hundredths_text(value)
+
+
 def format_signed(value: Number | None, places: int = 2) -> str:
     """A change: '+1.35', '−0.50' (a real minus sign), '0.00'."""
     return half_up(value, places, sign=True)

@@ -12,7 +12,7 @@ from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
 from creative_minds import once
 from creative_minds.db import StaleEdit
-from creative_minds.exceptions import Invalid
+from creative_minds.exceptions import Conflict, Invalid
 from creative_minds.transactions import mark_failed
 
 
@@ -70,6 +70,12 @@ def created(request: Request, session: Any, data: Any, url: str, message: str) -
     once.done(session, once.token_from(data or {}), url)
     once.done(session, once.answers_key(data or {}, user_id=user_id, path=request.url.path), url)
     return redirect_with_message(request, url, message)
+
+
+def refused_in_place(exc: Conflict, field: str | None = None) -> Invalid:
+    """A change the current state refuses (a round that has closed, a project already funded), as a form
+    error: the form comes back with what was typed and this message (status 409), not a bare error page."""
+    return Invalid(exc.message, errors={field: exc.message} if field else {})
 
 
 def redirect_with_message(request: Request, url: str, message: str, category: str = "success") -> Redirect:

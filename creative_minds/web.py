@@ -34,6 +34,7 @@ def make_environment() -> Environment:
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # templates never change while the app runs: no file check on every page
     )
     env.filters.update(
         money=format_pence,

@@ -138,7 +138,8 @@ def eligibility_decided(session: Session, application: Application, reasons: lis
 
 
 def decision_made(session: Session, round_: Round, lines: list[tuple[Application, str, str]]) -> int:
-    """One message per application: funded or not, with the reason written in the sealed decision."""
+    """One message per application when the outcome is published to the applicants: funded or not, with
+    the reason written in the sealed decision."""
     mails = []
     for application, outcome, explanation in lines:
         if outcome == "withdrawn":
@@ -150,10 +151,10 @@ def decision_made(session: Session, round_: Round, lines: list[tuple[Application
                 topic=Topic.APPLICATIONS,
                 subject="Your application is funded" if funded else "Your application was not funded this time",
                 body=(
-                    f"The decision for {round_.name} is confirmed.\n"
+                    f"The outcome of {round_.name} is published.\n"
                     f"{application.project.title}: {'funded' if funded else 'not funded'}.\n"
                     f"Why: {explanation}\n\n"
-                    f"The decision record: {APP}/rounds/{round_.id}/decision"
+                    f"The outcome: {APP}/rounds/{round_.id}/outcomes"
                 ),
                 users=partner_users(session, application.partner_id),
             )

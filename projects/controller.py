@@ -15,10 +15,18 @@ from creative_minds.accounts.models import Role, User
 from creative_minds.accounts.service import list_users
 from creative_minds.auth import current_user, login_required, require_user
 from creative_minds.db import StaleEdit
-from creative_minds.exceptions import Forbidden, Invalid
+from creative_minds.exceptions import Conflict, Forbidden, Invalid
 from creative_minds.forms import form_values, parse_id, validate
 from creative_minds.localities import list_localities
-from creative_minds.views import created, form_with_errors, page, redirect_with_message, sent_before, stale_form
+from creative_minds.views import (
+    created,
+    form_with_errors,
+    page,
+    redirect_with_message,
+    refused_in_place,
+    sent_before,
+    stale_form,
+)
 from partners.service import partner_choices
 from projects import service
 from projects.dependencies import FILTERS
@@ -185,6 +193,15 @@ class ProjectController(Controller):
         except Invalid as exc:
             return form_with_errors(
                 "projects/edit.html", exc, values, project=project, **form_choices(db_session, user)
+            )
+        except Conflict as exc:  # funded or closed since the form was opened: what was typed stays in view
+            return form_with_errors(
+                "projects/edit.html",
+                refused_in_place(exc),
+                values,
+                status_code=409,
+                project=project,
+                **form_choices(db_session, user),
             )
         return redirect_with_message(
             request, request.app.route_reverse("projects:detail", project_id=project.id), "Your changes are saved."

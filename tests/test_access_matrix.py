@@ -28,6 +28,8 @@ from collectives.membership.models import Constituency
 from collectives.rounds import service as rounds
 from collectives.rounds.forms import RoundInput
 from collectives.rounds.models import Rule
+from connections import service as connections
+from connections.forms import ConnectionInput, SourceInput
 from creative_minds.accounts.models import Role
 from stories.participants import service as participants
 from stories.participants.forms import ParticipantInput
@@ -222,6 +224,20 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/reports/evaluation"): C | REPORTERS,
     ("POST", "/reports/evaluation.csv"): C | REPORTERS,
     ("GET", "/reports/annual"): C | REPORTERS,
+    # Connections: the champion who recorded one, the partner running its activity, coordinators
+    ("GET", "/connections"): C | PARTNERS | {"champion"},
+    ("GET", "/connections/new"): C | {"champion"},
+    ("POST", "/connections/new"): C | {"champion"},
+    ("GET", "/connections/{connection_id:int}"): C | {"champion", "partner"},
+    ("POST", "/connections/{connection_id:int}/attendance"): C | {"partner"},
+    ("GET", "/connections/activities/{project_id:int}"): C | {"partner"},
+    ("POST", "/connections/activities/{project_id:int}/intake"): C | {"partner"},
+    ("POST", "/connections/activities/{project_id:int}/confirm"): C | {"partner"},
+    ("POST", "/connections/activities/{project_id:int}/register"): C | {"partner"},
+    ("GET", "/connections/sources"): C,
+    ("POST", "/connections/sources"): C,
+    ("POST", "/connections/sources/{source_id:int}/active"): C,
+    ("GET", "/connections/funnel"): SIGNED_IN,
 }
 
 
@@ -276,6 +292,17 @@ def build(db) -> Network:
     elsewhere = make_project(db, other_group, net.coordinator, title="Elsewhere", locality_id=wakefield)
     assignment = participants.assign(db, other_reporter.id, project_id=elsewhere.id, by=net.coordinator)
     spare = make_user(db, Role.CHAMPION, full_name="Spare Account")
+    champion = make_user(db, Role.CHAMPION)
+    running = make_project(db, net.partners["cafe"], net.coordinator, title="Cafe drop-in")
+    running.status = "active"
+    source = connections.add_source(db, SourceInput(name="Recovery college"), by=net.coordinator)
+    connection, _ = connections.record_connection(
+        db,
+        ConnectionInput(
+            project_id=running.id, new_person=True, connected_on=date.today(), how="told", source_id=source.id
+        ),
+        by=champion,
+    )
     db.commit()
     users = {
         "requester": requester,
@@ -284,7 +311,7 @@ def build(db) -> Network:
         "partner": net.owners["cafe"],
         "other_partner": make_user(db, Role.PARTNER, partner_id=other_group.id),
         "unapproved_partner": make_user(db, Role.PARTNER, partner_id=unapproved.id),
-        "champion": make_user(db, Role.CHAMPION),
+        "champion": champion,
         "reporter": reporter,
         "other_reporter": other_reporter,
         "coordinator": net.coordinator,
@@ -305,6 +332,8 @@ def build(db) -> Network:
             "user_id": spare.id,
             "member_id": net.members[0].id,
             "year": date.today().year,
+            "connection_id": connection.id,
+            "source_id": source.id,
         },
     )
 

@@ -19,9 +19,9 @@ from collectives.rounds import service as rounds
 from collectives.rounds.models import PHASE_LABELS, Phase, Round
 from creative_minds.accounts.models import Role, User
 from creative_minds.auth import coordinator_only, login_required, require_user
-from creative_minds.exceptions import Forbidden, Invalid
+from creative_minds.exceptions import Conflict, Forbidden, Invalid
 from creative_minds.forms import form_values, parse_id, validate
-from creative_minds.views import form_with_errors, page, redirect_with_message
+from creative_minds.views import form_with_errors, page, redirect_with_message, refused_in_place
 from obligations.models import OverrideAction
 from obligations.service import go_on_despite, record_problems
 
@@ -114,11 +114,18 @@ class ApplicationsController(Controller):
         values, errors = form_values(data, ApplicationInput)
         try:
             applications.apply(db_session, round_, validate(ApplicationInput, values, errors), by=user)
-        except Invalid as exc:
+        except (Invalid, Conflict) as exc:  # a round closed since the form was opened keeps the typed need too
+            problem = refused_in_place(exc, "project_id") if isinstance(exc, Conflict) else exc
             own = applications.projects_to_apply_with(db_session, user, round_)
             figures = {p.id: (p.requested_pence, p.match_pence, p.total_cost_pence) for p in own}
             return form_with_errors(
-                "collectives/apply.html", exc, values, round=round_, projects=projects, figures=figures
+                "collectives/apply.html",
+                problem,
+                values,
+                status_code=409 if isinstance(exc, Conflict) else 422,
+                round=round_,
+                projects=projects,
+                figures=figures,
             )
         return redirect_with_message(
             request,

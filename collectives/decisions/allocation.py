@@ -422,11 +422,10 @@ def _first_stop(base: Fraction, stops, limit) -> int:
             return steps
         following = steps + 1
         if track:
-            bound = limit()
-            if bound is None:  # pragma: no cover - at a share above the whole budget the loop always stops
-                raise AssertionError("the Add1 loop would never stop")
-            skip = math.ceil((Fraction(int(bound.numerator), int(bound.denominator)) - base) / ADD1_STEP_PENCE)
-            following = max(following, skip)
+            bound = limit()  # (None: no bound was found, so the next step is looked at as usual)
+            if bound is not None:
+                skip = math.ceil((Fraction(int(bound.numerator), int(bound.denominator)) - base) / ADD1_STEP_PENCE)
+                following = max(following, skip)
             misses = 0 if following > steps + 1 else misses + 1
         steps = following
         track = misses < 3 or steps % 64 == 0

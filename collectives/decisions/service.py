@@ -43,7 +43,6 @@ from creative_minds.csvout import safe_writer
 from creative_minds.exceptions import Conflict, Forbidden, Invalid, NotFound
 from creative_minds.money import format_pence
 from creative_minds.timeutil import utcnow
-from obligations import events
 from projects.models import ProjectStatus
 from projects.service import follow_funding
 
@@ -276,10 +275,6 @@ def confirm_decision(session: Session, round_id: int, rule: Rule, *, by: User, c
     next_position = _record_the_rules_outcome(session, decision, results, outcome)
     _record_the_rest(session, decision, results, outcome, first_position=next_position)
     session.flush()
-    lines = session.exec(select(DecisionLine).where(DecisionLine.decision_id == decision.id)).all()
-    events.decision_made(
-        session, round_, [(results.application(line.application_id), line.outcome, line.explanation) for line in lines]
-    )
     # The decision is what closes the round: no second click.
     advance_phase(session, round_, by=by, confirmed=True, note="Closed when the decision was confirmed")
     return decision

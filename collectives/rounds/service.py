@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, func, select
 
 from collectives.applications.models import Application, ApplicationStatus
-from collectives.decisions.models import Decision
+from collectives.decisions.models import Decision, DecisionLine
 from collectives.funds.ledger import lock_share, share_totals
 from collectives.funds.models import FundShare
 from collectives.rounds.forms import RoundInput
@@ -249,4 +249,12 @@ def publish_outcomes(session: Session, round_: Round, *, by: User) -> Round:
         round_.outcomes_published_at = utcnow()
         session.add(round_)
         session.flush()
+        # Applicants hear of the outcome when it is published to them, not before.
+        lines = session.exec(
+            select(DecisionLine)
+            .join(Decision, col(Decision.id) == DecisionLine.decision_id)
+            .where(Decision.round_id == round_.id)
+            .options(selectinload(DecisionLine.application))
+        ).all()
+        events.decision_made(session, round_, [(line.application, line.outcome, line.explanation) for line in lines])
     return round_

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from markupsafe import Markup, escape
@@ -26,7 +27,7 @@ def _frame(title: str, description: str, body: str, x_label: str) -> Markup:
     )
 
 
-def before_after(baseline: list[Decimal], follow_up: list[Decimal]) -> Markup:
+def before_after(baseline: Sequence[float | Decimal], follow_up: Sequence[float | Decimal]) -> Markup:
     """Two histograms of metric scores (7 to 35, in 2-point bands): before in purple, after in green."""
     start, stop, width = 7.0, 35.0, 2.0
     before = _bins([float(v) for v in baseline], start, stop, width)
@@ -60,7 +61,7 @@ def before_after(baseline: list[Decimal], follow_up: list[Decimal]) -> Markup:
     return _frame("Wellbeing scores before and at follow-up", description, "".join(parts), "Metric SWEMWBS score")
 
 
-def changes(values: list[Decimal], threshold: Decimal) -> Markup:
+def changes(values: Sequence[float | Decimal], threshold: Decimal) -> Markup:
     """Histogram of each person's change, with the meaningful-change lines marked."""
     floats = [float(v) for v in values]
     low = min(-10.0, float(int(min(floats + [0])) - 1))

@@ -9,27 +9,29 @@ from __future__ import annotations
 
 import io
 import random
+import secrets
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from creative_minds.accounts.models import User
-from creative_minds.csvout import safe_writer
-from creative_minds.formatting import half_up
+from creative_minds.csvout import safe_cell, safe_writer
+from creative_minds.formatting import format_hundredths, half_up
 from creative_minds.localities import Locality
 from partners.models import Partner
 from projects.models import Project
 from stories.equality import NOT_ANSWERED, QUESTIONS
 from stories.participants.models import Participant
 from stories.participants.service import visible_to
-from stories.reports.stats import PairedSummary, summarise
+from stories.reports.stats import PairedSummary, summarise_arrays
 from stories.reports.suppression import Cell, suppress
 from stories.scores.models import ASSISTED, CompletionMode, ScoreKind, WellbeingScore
 from stories.scores.swemwbs import METRIC
@@ -83,6 +85,9 @@ def pair_mode(baseline_mode: str, follow_up_mode: str) -> str:
     return PairMode.SELF
 
 
+_PAIR_MODES = {(b.value, f.value): pair_mode(b.value, f.value) for b in CompletionMode for f in CompletionMode}
+
+
 @dataclass(frozen=True)
 class Scope:
     project_id: int | None = None
@@ -125,7 +130,7 @@ class ProjectInfo:
     locality_name: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Course:
     """One person at one project: their baseline form and any follow-up, as plain values."""
 
@@ -143,10 +148,10 @@ class Course:
     answers: tuple[str | None, ...] = ()
     status: str = ""  # "pair" or a Reason
     mode: str = ""  # a PairMode, for pairs
+    year: int = 0  # of the baseline
 
-    @property
-    def year(self) -> int:
-        return self.baseline_on.year
+    def __post_init__(self) -> None:
+        self.year = self.baseline_on.year
 
     @property
     def paired(self) -> bool:
@@ -168,14 +173,12 @@ class Block:
     locality: str = ""
     courses: list[Course] = field(default_factory=list)
     modes: dict[str, Cell[list[Course]]] = field(default_factory=dict)
+    pairs: list[Course] = field(default_factory=list)
+    non_completers: list[Course] = field(default_factory=list)
 
-    @property
-    def pairs(self) -> list[Course]:
-        return [c for c in self.courses if c.paired]
-
-    @property
-    def non_completers(self) -> list[Course]:
-        return [c for c in self.courses if c.baseline is not None and not c.paired]
+    def __post_init__(self) -> None:
+        self.pairs = [c for c in self.courses if c.status == "pair"]
+        self.non_completers = [c for c in self.courses if c.baseline is not None and c.status != "pair"]
 
 
 def _reportable(courses: list[Course], small: int) -> bool:
@@ -314,21 +317,29 @@ def fetch_courses(
     if scope.year:
         query = query.where(base.completed_on >= date(scope.year, 1, 1), base.completed_on <= date(scope.year, 12, 31))
     courses = []
-    for row in session.exec(query):
+    connection = session.connection()
+    statement = query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
+    rows = connection.exec_driver_sql(str(statement)).fetchall()  # plain tuples: no per-row processing
+    as_date = date.fromisoformat if connection.dialect.name == "sqlite" else None
+    for row in rows:
         b_raw, f_raw = row[4], row[8]
+        b_on, f_on = row[3], row[7]
+        if as_date is not None:
+            b_on = as_date(b_on)
+            f_on = as_date(f_on) if f_on is not None else None
         course = Course(
-            participant_id=row[0],
-            project_id=row[1],
-            baseline_id=row[2],
-            baseline_on=row[3],
-            baseline=HUNDREDTHS[b_raw] if b_raw is not None else None,
-            baseline_mode=row[5],
-            follow_up_id=row[6],
-            follow_up_on=row[7],
-            follow_up=HUNDREDTHS[f_raw] if f_raw is not None else None,
-            follow_up_mode=row[9],
-            code=row[10],
-            answers=tuple(row[11:]) if answers else (),
+            row[0],
+            row[1],
+            row[2],
+            b_on,
+            HUNDREDTHS[b_raw] if b_raw is not None else None,
+            row[5],
+            row[6],
+            f_on,
+            HUNDREDTHS[f_raw] if f_raw is not None else None,
+            row[9],
+            row[10],
+            tuple(row[11:]) if answers else (),
         )
         _classify(course, window, today)
         if course.project_id in projects:
@@ -347,7 +358,8 @@ def _classify(course: Course, window: Window, today: date) -> None:
         course.status = Reason.OUTSIDE_WINDOW
     else:
         course.status = "pair"
-        course.mode = pair_mode(course.baseline_mode, course.follow_up_mode or "")
+        key = (course.baseline_mode, course.follow_up_mode or "")
+        course.mode = _PAIR_MODES.get(key) or pair_mode(*key)
 
 
 # The evaluation ---------------------------------------------------------------------------------
@@ -407,8 +419,17 @@ def _mean(values: list[int]) -> Fraction | None:
     return Fraction(sum(values), 100 * len(values)) if values else None
 
 
-def _pairs_of(courses: list[Course]) -> list[tuple[int, int]]:
-    return [(c.baseline, c.follow_up) for c in courses]  # type: ignore[misc]
+def _arrays(courses: list[Course]) -> tuple[Any, Any]:
+    import numpy as np
+
+    before = np.array([c.baseline for c in courses], dtype=np.int64)
+    after = np.array([c.follow_up for c in courses], dtype=np.int64)
+    return before, after
+
+
+def _summary(courses: list[Course], threshold: Decimal, *, tests: bool) -> PairedSummary:
+    before, after = _arrays(courses)
+    return summarise_arrays(before, after, threshold=threshold, tests=tests)
 
 
 def evaluate(
@@ -448,7 +469,8 @@ def evaluate_courses(
     inside = [c for b in shown_blocks for c in b.courses]
     pairs = view_pairs(shown_blocks, scope)
     shown = len(pairs) >= small_number
-    summary = summarise(_pairs_of(pairs), threshold=threshold, tests=shown)
+    arrays = _arrays(pairs)
+    summary = summarise_arrays(*arrays, threshold=threshold, tests=shown)
     non_completers = [c for b in shown_blocks for c in b.non_completers]
     all_pairs = [c for b in shown_blocks for c in b.pairs]
     in_scope = [c for c in courses if scope.year is None or c.year == scope.year]
@@ -475,55 +497,60 @@ def evaluate_courses(
         for mode, label in PAIR_MODE_LABELS.items():
             members = [c for b in shown_blocks for c in b.modes[mode].value if not b.modes[mode].hidden]
             hidden = any(b.modes[mode].hidden for b in shown_blocks)
-            cell: Cell[PairedSummary] = Cell(
-                label, len(members), summarise(_pairs_of(members), threshold=threshold, tests=False)
-            )
+            cell: Cell[PairedSummary] = Cell(label, len(members), _summary(members, threshold, tests=False))
             cell.hidden = len(members) < small_number
             cell.partial = hidden and not cell.hidden
             cell.members = [] if cell.hidden else members
             evaluation.modes.append(cell)
     if breakdowns and shown:
-        evaluation.breakdowns = _breakdowns(pairs, threshold, small_number)
+        evaluation.breakdowns = _breakdowns(pairs, threshold, small_number, arrays)
     evaluation.exclusions = _exclusions(
         [c for c in courses if scope.year is None or c.year == scope.year], projects, window
     )
     return evaluation
 
 
-def _breakdowns(pairs: list[Course], threshold: Decimal, small: int) -> dict[str, list[Cell[PairedSummary]]]:
+def _breakdowns(
+    pairs: list[Course], threshold: Decimal, small: int, arrays: tuple[Any, Any] | None = None
+) -> dict[str, list[Cell[PairedSummary]]]:
     """Network-level only: for each question and year, small answers hidden (and the next smallest
     until the hidden add up to the threshold); a view over several years adds up the shown cells."""
+    import numpy as np
+
+    before, after = arrays or _arrays(pairs)
+    columns = list(zip(*(p.answers for p in pairs))) if pairs else []
     years = sorted({p.year for p in pairs})
+    year_index = {year: i for i, year in enumerate(years)}
+    year_of = np.fromiter((year_index[p.year] for p in pairs), dtype=np.int64, count=len(pairs))
     result: dict[str, list[Cell[PairedSummary]]] = {}
     for index, (name, question) in enumerate(QUESTIONS.items()):
         labels = (*question.options, NOT_ANSWERED)
-        kept: dict[str, list[Course]] = {label: [] for label in labels}
-        hidden_somewhere: set[str] = set()
-        present: set[str] = set()
-        for year in years:
-            groups: dict[str, list[Course]] = {label: [] for label in labels}
-            for pair in pairs:
-                if pair.year == year:
-                    groups[pair.answers[index] or NOT_ANSWERED].append(pair)
-            for cell in suppress([Cell(label, len(g), g) for label, g in groups.items()], small):
-                if cell.n:
-                    present.add(cell.label)
-                if cell.hidden:
-                    hidden_somewhere.add(cell.label)
-                else:
-                    kept[cell.label].extend(cell.value)
-        cells = []
-        for label in labels:
-            if label not in present:
+        code = {label: i for i, label in enumerate(labels)}
+        blank = code[NOT_ANSWERED]
+        codes = np.array([code.get(answer, blank) for answer in columns[index]], dtype=np.int64)
+        counts = np.bincount(year_of * len(labels) + codes, minlength=len(years) * len(labels))
+        counts = counts.reshape(len(years), len(labels))
+        shown = np.zeros_like(counts, dtype=bool)
+        for y in range(len(years)):
+            cells = suppress([Cell(label, int(counts[y, i]), None) for i, label in enumerate(labels)], small)
+            shown[y] = [not cell.hidden and cell.n > 0 for cell in cells]
+        kept = shown[year_of, codes]
+        cells_out = []
+        for i, label in enumerate(labels):
+            total = int(counts[:, i].sum())
+            if not total:
                 continue
-            members = kept[label]
-            out = Cell(label, len(members), summarise(_pairs_of(members), threshold=threshold, tests=False))
-            out.hidden = not members
+            mask = kept & (codes == i)
+            n = int(mask.sum())
+            out: Cell[PairedSummary] = Cell(
+                label, n, summarise_arrays(before[mask], after[mask], threshold=threshold, tests=False)
+            )
+            out.hidden = n == 0
             out.reason = "primary" if out.hidden else ""
-            out.partial = bool(members) and label in hidden_somewhere
-            out.members = members
-            cells.append(out)
-        result[name] = cells
+            out.partial = 0 < n < total
+            out.mask = mask
+            cells_out.append(out)
+        result[name] = cells_out
     return result
 
 
@@ -583,7 +610,7 @@ def by_locality(evaluation: Evaluation, localities: list[Locality]) -> list[Cell
         cell = Cell(
             locality.name,
             len(members),
-            summarise(_pairs_of(members), threshold=evaluation.threshold, tests=False),
+            _summary(members, evaluation.threshold, tests=False),
         )
         cell.hidden = len(members) < evaluation.small_number
         cell.members = [] if cell.hidden else members
@@ -619,30 +646,40 @@ def paired_csv(evaluation: Evaluation) -> str:
             continue
         info = projects[block.project_id] if block.project_id else None
         locality_name = next((p.locality_name for p in projects.values() if p.locality == block.locality), "")
+        # Names are checked for spreadsheet formulas once per block, not once per row.
+        title = safe_cell(info.title) if info else ""
+        partner = safe_cell(info.partner_name) if info else ""
+        locality_cell = safe_cell(locality_name) if block.level != "network" else ""
         for mode, cell in block.modes.items():
             if scope.mode and (mode != scope.mode or cell.hidden):
                 continue
+            mode_cell = PAIR_MODE_LABELS[mode] if not cell.hidden else ""
             for pair in cell.value:
                 rows.append(
                     [
-                        info.title if info else "",
-                        info.partner_name if info else "",
-                        locality_name if block.level != "network" else "",
+                        title,
+                        partner,
+                        locality_cell,
                         pair.year,
-                        PAIR_MODE_LABELS[mode] if not cell.hidden else "",
+                        mode_cell,
                         _raw(pair.baseline),
-                        half_up(Fraction(pair.baseline, 100)),
+                        format_hundredths(pair.baseline),
                         _raw(pair.follow_up),
-                        half_up(Fraction(pair.follow_up, 100)),
-                        half_up(Fraction(pair.change, 100)),
+                        format_hundredths(pair.follow_up),
+                        format_hundredths(pair.change),
                     ]
                 )
-    random.SystemRandom().shuffle(rows)
+    _shuffle(rows)
     out = io.StringIO()
     writer = safe_writer(out)
     writer.writerow(CSV_HEADER)
-    writer.writerows(rows)
+    writer.writerows_prepared(rows)
     return out.getvalue()
+
+
+def _shuffle(rows: list) -> None:
+    """Random order, so a row's place says nothing about when it was entered (seeded from the OS)."""
+    random.Random(secrets.randbits(128)).shuffle(rows)
 
 
 _RAW = {hundredths: raw for raw, hundredths in HUNDREDTHS.items()}
@@ -658,8 +695,10 @@ def breakdown_csv(evaluation: Evaluation, question: str) -> str:
     index = list(QUESTIONS).index(question)
     small = evaluation.small_number
     rows = []
-    for year in sorted({p.year for p in evaluation.pairs}):
-        year_pairs = [p for p in evaluation.pairs if p.year == year]
+    by_year: dict[int, list[Course]] = defaultdict(list)
+    for pair in evaluation.pairs:
+        by_year[pair.year].append(pair)
+    for year, year_pairs in sorted(by_year.items()):
         groups: dict[str, list[Course]] = defaultdict(list)
         for pair in year_pairs:
             groups[pair.answers[index] or NOT_ANSWERED].append(pair)
@@ -669,12 +708,12 @@ def breakdown_csv(evaluation: Evaluation, question: str) -> str:
                     [
                         year,
                         "" if cell.hidden else cell.label,
-                        half_up(Fraction(pair.baseline, 100)),
-                        half_up(Fraction(pair.follow_up, 100)),
-                        half_up(Fraction(pair.change, 100)),
+                        format_hundredths(pair.baseline),
+                        format_hundredths(pair.follow_up),
+                        format_hundredths(pair.change),
                     ]
                 )
-    random.SystemRandom().shuffle(rows)
+    _shuffle(rows)
     out = io.StringIO()
     writer = safe_writer(out)
     writer.writerow(

@@ -19,7 +19,7 @@ How (documented on the report):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -33,6 +33,7 @@ class Cell(Generic[T]):
     reason: str = ""
     partial: bool = False  # shown, but some of its years' cells were hidden and are left out
     members: list = field(default_factory=list)  # who is counted (kept so tests can play the attacker)
+    mask: Any = None  # or, for a breakdown, a boolean array over the view's pairs
 
 
 def suppress(cells: list[Cell[T]], threshold: int) -> list[Cell[T]]:

@@ -60,8 +60,10 @@ def test_champion_connects_from_the_map_partner_records_attendance_funnel_change
     # The group sees its new connection and records the first visit, then "still going" 3 months on.
     sign_in(page, net.partner_user.email)
     page.get_by_role("link", name="Connections", exact=True).click()
+    assert violations(page) == []
     page.get_by_role("link", name=code).click()
     expect(page.locator("main")).to_contain_text("Prefers a quiet start")
+    assert violations(page) == []
     page.get_by_label("What happened").select_option(label="They came (first visit)")
     page.get_by_label("Date").fill(days_ago(121).isoformat())
     page.get_by_role("button", name="Save").click()
@@ -77,6 +79,9 @@ def test_champion_connects_from_the_map_partner_records_attendance_funnel_change
 
     sign_in(page, net.partner_user.email)
     page.goto("/connections/")
+    page.get_by_role("link", name="Clay and Calm").click()  # the group's page for its activity
+    expect(page.get_by_role("heading", level=1)).to_have_text("Clay and Calm")
+    assert violations(page) == []
     page.get_by_role("link", name=code).click()
     page.get_by_label("What happened").select_option(label="Still coming after 3 months")
     page.get_by_label("Date").fill(days_ago(0).isoformat())

@@ -12,6 +12,7 @@ from collectives.rounds.models import Rule
 from creative_minds.accounts.models import Role
 from projects.models import Project
 from stories.participants.models import Participant
+from tests.browser.axe import violations
 from tests.collectives.conftest import make_network, pb_notes_case
 from tests.utils import PASSWORD, make_partner, make_project, make_user
 
@@ -91,6 +92,7 @@ def test_an_amendment_with_a_missing_choice_keeps_the_reason(page, db):
     expect(summary).to_contain_text("Change: Choose whether to fund it or not.")
     expect(page.get_by_label("Why (shown in the record)")).to_have_value(reason)
     expect(page.get_by_label("Application")).to_have_value(str(net.applications["arts"].id))
+    assert not violations(page), [v["id"] for v in violations(page)]
     summary.get_by_role("link").first.click()
     expect(page.get_by_label("Fund it although the rule did not")).to_be_focused()
     page.get_by_label("Fund it although the rule did not").check()
@@ -134,3 +136,13 @@ def test_peer_led_questions_only_for_peer_led_groups(page, db):
     page.get_by_label("Kind of group").select_option("peer_led_group")
     expect(questions).to_be_visible()
     expect(page.get_by_label("The group has a simple constitution")).to_be_enabled()
+
+
+def test_the_chooser_with_results_passes_axe(page, db, twin_choirs):
+    reporter, _ = twin_choirs
+    sign_in(page, reporter.email)
+    page.goto("/participants/new")
+    page.get_by_label("Find a project").fill("choir")
+    page.get_by_role("button", name="Find projects").click()
+    expect(page.get_by_label("Open Choir – Dewsbury Arts · Town Hall, WF13 1AA · Thursday 10:00")).to_be_visible()
+    assert not violations(page), [v["id"] for v in violations(page)]

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.test_foundation_journey import sign_in, sign_out
-from tests.stories.conftest import People
+from tests.stories.conftest import BASELINE_ON, FOLLOW_UP_ON, People
 from tests.stories.test_service import _items
 
 pytestmark = pytest.mark.browser
@@ -35,7 +34,7 @@ def test_reporter_records_scores_and_story_coordinator_publishes_report_shows_ch
     expect(page.get_by_role("status")).to_contain_text("Give them this code")
     code = page.get_by_role("heading", level=1).inner_text().removeprefix("Participant ")
 
-    baseline_day = (date.today() - timedelta(days=95)).isoformat()
+    baseline_day = BASELINE_ON.isoformat()  # the same year as the other four, so all five are one group
     page.get_by_role("link", name="Record a wellbeing form").click()
     page.get_by_label("Project").select_option(label="Clay and Calm")
     page.get_by_label("Which form").select_option(label="Before (baseline)")
@@ -47,7 +46,7 @@ def test_reporter_records_scores_and_story_coordinator_publishes_report_shows_ch
     page.get_by_role("link", name="Record a wellbeing form").click()
     page.get_by_label("Project").select_option(label="Clay and Calm")
     page.get_by_label("Which form").select_option(label="Follow-up (about 3 months in, or at the end)")
-    page.get_by_label("Date filled in").fill(date.today().isoformat())
+    page.get_by_label("Date filled in").fill(FOLLOW_UP_ON.isoformat())
     answer(page, [3, 3, 3, 2, 3, 2, 3])  # raw 19, metric 17.98
     page.get_by_role("button", name="Save the form").click()
     expect(page.get_by_role("status")).to_contain_text("raw score 19, metric score 17.98")

@@ -119,7 +119,8 @@ class TestChampion:
         client.cookies.clear()
         taking = client.get("/activities/?taking=1").text
         assert "Clay and Calm" not in taking and "Striders Walk" in taking
-        assert "Clay and Calm" in client.get("/activities/").text
+        everything = client.get("/activities/").text
+        assert "Clay and Calm" in everything and "Full: waiting list" in everything
 
     def test_sees_own_connections_with_nudges_and_not_others(self, client, db, net):
         waiting = net.connect(net.person(), on=days_ago(30))
@@ -191,6 +192,7 @@ class TestPartner:
         login(client, net.partner_user.email)
         post_form(client, f"/connections/activities/{net.activity.id}/confirm", {})
         assert "has not confirmed" not in client.get(f"/activities/{net.activity.id}").text
+        assert "Not confirmed as running" not in client.get("/activities/?q=clay").text
 
     def test_confirming_running_in_one_click(self, client, db, net):
         login(client, net.partner_user.email)

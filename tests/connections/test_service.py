@@ -299,3 +299,43 @@ class TestDemo:
         network = funnel(db, FunnelScope(), small_number=5, exact=True).total.counts
         assert network["connected"] >= 200 and network["paired"] >= 1
         assert network["connected"] > network["came"] > network["still_going"] > 0
+
+
+class TestSentTogether:
+    def test_the_same_form_sent_twice_at_the_same_moment_saves_one_connection(self, db, engine, net):
+        import threading
+
+        from sqlmodel import Session
+
+        from creative_minds.accounts.models import User
+
+        person = net.person()
+        data = ConnectionInput(
+            project_id=net.activity.id,
+            code=person.code,
+            connected_on=days_ago(2),
+            how="told",
+            source_id=net.source.id,
+            form_key="same-form-sent-twice",
+        )
+        barrier, ids, errors = threading.Barrier(2), [], []
+
+        def send() -> None:
+            with Session(engine, expire_on_commit=False) as session:
+                champion = session.get(User, net.champion.id)
+                barrier.wait()
+                try:
+                    connection, _ = service.record_connection(session, data, by=champion)
+                    session.commit()
+                    ids.append(connection.id)
+                except Exception as exc:  # noqa: BLE001 - the test reports any failure
+                    session.rollback()
+                    errors.append(exc)
+
+        threads = [threading.Thread(target=send) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert errors == [] and len(ids) == 2 and ids[0] == ids[1]
+        assert len(_connections(db)) == 1

@@ -223,3 +223,26 @@ class TestCommandLine:
         result = CliRunner().invoke(main, ["worker", "--once"], env=self._env(settings, CM_SMTP_HOST=""))
         assert result.exit_code == 0
         assert "No SMTP server is set" in result.output
+
+
+class TestOddInput:
+    def test_a_subject_with_line_breaks_is_sent_on_one_line(self, db, engine, smtp, mail_settings):
+        inbox, _ = smtp
+        person = make_user(db, Role.CHAMPION, email="one@example.org")
+        outbox.queue(
+            db,
+            [
+                outbox.Mail(
+                    key="odd",
+                    topic=Topic.VOTES,
+                    subject="Voting is open: Spring\r\nBcc: someone@example.org",
+                    body="Hello.",
+                    users=[person],
+                )
+            ],
+        )
+        db.commit()
+        assert outbox.send_due(engine, mail_settings).sent == 1
+        [arrived] = inbox.received
+        assert arrived["Subject"] == "Voting is open: Spring Bcc: someone@example.org"
+        assert arrived["Bcc"] is None

@@ -12,6 +12,7 @@ from collectives.decisions import service as decisions
 from collectives.membership import service as membership
 from collectives.membership.forms import JoinInput
 from collectives.membership.models import Constituency
+from collectives.rounds import service as rounds
 from collectives.rounds.models import Rule
 from creative_minds.accounts.models import Role
 from creative_minds.exceptions import Conflict, Invalid
@@ -199,6 +200,10 @@ class TestEventMessages:
         net.vote(member, "Walking football")
         net.advance()
         decisions.confirm_decision(db, net.round.id, Rule.GREEDY, by=net.coordinator, confirmed=True)
+        db.commit()
+        # Applicants hear of the outcome when the coordinator publishes it to them, not before.
+        assert len(_messages(db, to_address=net.owners["Walking football"].email)) == 2
+        rounds.publish_outcomes(db, net.round, by=net.coordinator)
         db.commit()
         football = [m.subject for m in _messages(db, to_address=net.owners["Walking football"].email)]
         assert football == [

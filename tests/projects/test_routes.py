@@ -149,6 +149,22 @@ class TestEditAndStatus:
         db.refresh(project)
         assert (project.title, project.status) == ("Renamed", "submitted")
 
+    def test_an_edit_refused_because_the_project_was_withdrawn_keeps_what_was_typed(self, client, db, group):
+        _, partner, owner = group
+        project = make_project(db, partner, owner)
+        project.status = "withdrawn"
+        db.add(project)
+        db.commit()
+        login(client, owner.email)
+        response = post_form(client, f"/projects/{project.id}/edit", form(db, title="Renamed while withdrawn"))
+        assert response.status_code == 409
+        assert "Go to the home page" not in response.text
+        assert "so it can no longer be changed" in response.text
+        assert 'value="Renamed while withdrawn"' in response.text
+        assert '<a href="#__all__">' not in response.text
+        db.refresh(project)
+        assert project.title != "Renamed while withdrawn"
+
     def test_edit_form_shows_saved_values_in_pounds(self, client, db, group):
         _, partner, owner = group
         project = make_project(db, partner, owner, total_cost_pence=1_234_56 * 10)

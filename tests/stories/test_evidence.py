@@ -132,9 +132,14 @@ class TestSubtractionAttack:
             if population == "pairs":
                 if result.shown:
                     groups.append({(p.participant_id, p.project_id) for p in result.pairs})
-                for cell in [*result.modes, *(c for cells in result.breakdowns.values() for c in cells)]:
+                for cell in result.modes:
                     if not cell.hidden and cell.n:
                         groups.append({(p.participant_id, p.project_id) for p in cell.members})
+                for cell in (c for cells in result.breakdowns.values() for c in cells):
+                    if not cell.hidden and cell.n:
+                        members = [p for p, counted in zip(result.pairs, cell.mask) if counted]
+                        assert len(members) == cell.n
+                        groups.append({(p.participant_id, p.project_id) for p in members})
             else:  # the mean baseline of those without a pair
                 if result.non_completers >= K:
                     members = {

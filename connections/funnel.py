@@ -10,7 +10,9 @@ but coordinators:
    shown cell of that column is hidden too, so no hidden count is a subtraction away.
 4. Across levels: an activity's, partner's or locality's figures are shown only where they are shown
    in every table it is a row of (its partner's, its locality's and the network's activities; the
-   network's partners or localities), so a total minus the rest never gives a hidden count.
+   network's partners or localities), so a total minus the rest never gives a hidden count; and a
+   breakdown cell (a source, an equality answer) is hidden where the same cell one level up (the
+   partner, the locality, the network) minus it would be fewer than 5 people.
 A row whose "connected" is hidden is hidden whole.
 """
 
@@ -179,65 +181,90 @@ def count(session: Session, scope: FunnelScope, key: Any = None) -> dict[Any, di
 SOURCE = "source"
 
 
-def by_person(session: Session, scope: FunnelScope) -> tuple[dict[str, int], dict[str, dict[Any, dict[str, int]]]]:
-    """The total, the by-source and every equality breakdown in one statement over one pass of the
-    connections: people are worked out per source once (a CTE), then per person, then counted by
-    source and by each question's answer (joined to their record by primary key)."""
-    grain = _per_person(scope, Connection.source_id).cte("grain")  # a row per person and source
-    flags = (
-        sa.select(
-            grain.c.person,
-            func.max(grain.c.came).label("came"),
-            func.max(grain.c.still_going).label("still_going"),
-            func.max(grain.c.paired).label("paired"),
+Counts = dict[str, int]
+Tables = dict[str, dict[Any, Counts]]
+
+
+def _within(scope: FunnelScope) -> Any:
+    """A condition on a connection (joined to its project): inside this scope's activity, partner or locality."""
+    if scope.project_id:
+        return Connection.project_id == scope.project_id
+    if scope.partner_id:
+        return Project.partner_id == scope.partner_id
+    if scope.locality_id:
+        return Project.locality_id == scope.locality_id
+    return sa.true()
+
+
+def by_levels(session: Session, scopes: list[FunnelScope]) -> list[tuple[Counts, Tables]]:
+    """For each scope (all with the same dates): the total, the by-source and every equality breakdown,
+    all in one statement over one pass of the connections. People are worked out per source once (a CTE,
+    with a flag per scope and stage), then per person, then counted by source and by each question's
+    answer (joined to their record by primary key)."""
+    pairs = _pairs()
+    came = col(Connection.first_attended_on).is_not(None)
+    stage_conditions = {
+        "connected": sa.true(),
+        "came": came,
+        "still_going": Connection.outcome == Outcome.STILL_GOING.value,
+        "paired": sa.and_(came, pairs.c.person.is_not(None)),
+    }
+    flags = []
+    for i, scope in enumerate(scopes):
+        within = _within(scope)
+        for stage, condition in stage_conditions.items():
+            flags.append(func.max(sa.case((sa.and_(within, condition), 1), else_=0)).label(f"{stage}_{i}"))
+    query: Any = (
+        sa.select(col(Connection.participant_id).label("person"), col(Connection.source_id).label("source"), *flags)
+        .select_from(Connection)
+        .join(Project, col(Project.id) == Connection.project_id)
+        .outerjoin(
+            pairs, sa.and_(pairs.c.person == Connection.participant_id, pairs.c.project == Connection.project_id)
         )
-        .group_by(grain.c.person)
-        .subquery()
+    )
+    if all(s.level != "network" for s in scopes):
+        query = query.where(sa.or_(*(_within(s) for s in scopes)))
+    dates = scopes[0]
+    if dates.date_from:
+        query = query.where(Connection.connected_on >= dates.date_from)
+    if dates.date_to:
+        query = query.where(Connection.connected_on <= dates.date_to)
+    grain = query.group_by(Connection.participant_id, Connection.source_id).cte("grain")
+    names = [f"{stage}_{i}" for i in range(len(scopes)) for stage in STAGES]
+    per_person = (
+        sa.select(grain.c.person, *(func.max(grain.c[n]).label(n) for n in names)).group_by(grain.c.person).subquery()
     )
     people = (
-        sa.select(flags, *(getattr(Participant, name) for name in QUESTIONS))
-        .join_from(flags, Participant, col(Participant.id) == flags.c.person)
+        sa.select(per_person, *(getattr(Participant, q) for q in QUESTIONS))
+        .join_from(per_person, Participant, col(Participant.id) == per_person.c.person)
         .cte("people")
     )
 
-    def counted(label: str, answer: Any) -> Any:
-        return sa.select(
-            sa.literal(label).label("question"),
-            answer.label("answer"),
-            func.count(),
-            func.sum(people.c.came),
-            func.sum(people.c.still_going),
-            func.sum(people.c.paired),
-        ).group_by(answer)
+    def sums(table: Any) -> list[Any]:
+        return [func.sum(table.c[n]) for n in names]
 
-    everyone = sa.select(
-        sa.literal("").label("question"),
-        sa.cast(sa.null(), sa.String).label("answer"),
-        func.count(),
-        func.sum(people.c.came),
-        func.sum(people.c.still_going),
-        func.sum(people.c.paired),
-    )
-    by_source = sa.select(
-        sa.literal(SOURCE).label("question"),
-        sa.cast(grain.c.key0, sa.String).label("answer"),
-        func.count(),
-        func.sum(grain.c.came),
-        func.sum(grain.c.still_going),
-        func.sum(grain.c.paired),
-    ).group_by(grain.c.key0)
-    parts = [everyone, by_source] + [counted(name, people.c[name]) for name in QUESTIONS]
-    total = dict.fromkeys(STAGES, 0)
-    tables: dict[str, dict[Any, dict[str, int]]] = {name: {} for name in (*QUESTIONS, SOURCE)}
-    for question, answer, n, c, s_, p in session.execute(sa.union_all(*parts)):
-        cell = {"connected": int(n), "came": int(c or 0), "still_going": int(s_ or 0), "paired": int(p or 0)}
-        if question == SOURCE:
-            tables[SOURCE][int(answer)] = cell
-        elif question:
-            tables[question][answer if answer is not None else NOT_ANSWERED] = cell
-        else:
-            total = cell
-    return total, tables
+    parts = [
+        sa.select(sa.literal("").label("question"), sa.cast(sa.null(), sa.String).label("answer"), *sums(people)),
+        sa.select(sa.literal(SOURCE), sa.cast(grain.c.source, sa.String), *sums(grain)).group_by(grain.c.source),
+    ] + [sa.select(sa.literal(q), people.c[q], *sums(people)).group_by(people.c[q]) for q in QUESTIONS]
+    results: list[tuple[Counts, Tables]] = [
+        (dict.fromkeys(STAGES, 0), {name: {} for name in (*QUESTIONS, SOURCE)}) for _ in scopes
+    ]
+    for row in session.execute(sa.union_all(*parts)):
+        question, answer, values = row[0], row[1], [int(v or 0) for v in row[2:]]
+        for i, (_, tables) in enumerate(results):
+            cell = dict(zip(STAGES, values[i * len(STAGES) : (i + 1) * len(STAGES)]))
+            if not question:
+                results[i] = (cell, tables)
+            elif cell["connected"]:
+                key = int(answer) if question == SOURCE else (answer if answer is not None else NOT_ANSWERED)
+                tables[question][key] = cell
+    return results
+
+
+def by_person(session: Session, scope: FunnelScope) -> tuple[Counts, Tables]:
+    """One scope's total, by-source and equality breakdowns (see by_levels)."""
+    return by_levels(session, [scope])[0]
 
 
 ZERO = dict.fromkeys(STAGES, 0)
@@ -262,6 +289,23 @@ def _sibling_tables(session: Session, scope: FunnelScope) -> list[tuple[dict[Any
     return []
 
 
+def _parent_scopes(session: Session, scope: FunnelScope) -> list[FunnelScope]:
+    """The scopes a reader can also ask for that hold this one: its partner, its locality, the network."""
+    dates = {"date_from": scope.date_from, "date_to": scope.date_to}
+    if scope.project_id:
+        project = session.get(Project, scope.project_id)
+        if project is None:
+            return []
+        return [
+            FunnelScope(partner_id=project.partner_id, **dates),
+            FunnelScope(locality_id=project.locality_id, **dates),
+            FunnelScope(**dates),
+        ]
+    if scope.partner_id or scope.locality_id:
+        return [FunnelScope(**dates)]
+    return []
+
+
 def _labels(session: Session, scope: FunnelScope) -> str:
     if scope.project_id:
         project = session.get(Project, scope.project_id)
@@ -278,7 +322,10 @@ def _labels(session: Session, scope: FunnelScope) -> str:
 def funnel(session: Session, scope: FunnelScope, *, small_number: int, exact: bool) -> Funnel:
     """The funnel for one activity, partner, locality or the network, with its breakdowns.
     `exact` (coordinators) shows every figure; otherwise small numbers are hidden (see above)."""
-    counts, equality = by_person(session, scope)
+    # Rule 4 for breakdowns needs the same tables one level up: worked out in the same pass.
+    levels = by_levels(session, [scope] + ([] if exact else _parent_scopes(session, scope)))
+    counts, equality = levels[0]
+    parents = [tables for _, tables in levels[1:]]
     total = Row("Everyone", counts)
     hide([total], small_number, with_total=False)
     for table, own_key in _sibling_tables(session, scope):
@@ -287,8 +334,17 @@ def funnel(session: Session, scope: FunnelScope, *, small_number: int, exact: bo
         if own_key in rows:
             total.hidden |= rows[own_key].hidden
 
-    def breakdown(counts: dict[Any, dict[str, int]], names: dict[Any, str]) -> list[Row]:
-        rows = [Row(names.get(key, str(key)), value) for key, value in counts.items()]
+    # Rule 4 for breakdowns: a cell is hidden where the same cell one level up, minus it, is small
+    # (the network's "Female" minus Kirklees' "Female" must not give a hidden count).
+
+    def breakdown(name: str, counts: dict[Any, dict[str, int]], names: dict[Any, str]) -> list[Row]:
+        rows = []
+        for key, value in counts.items():
+            row = Row(names.get(key, str(key)), value)
+            for parent in parents:
+                above = parent[name].get(key, value)
+                row.hidden.update(s for s in STAGES if 0 < above[s] - value[s] < small_number)
+            rows.append(row)
         rows.sort(key=lambda r: r.label)
         hide(rows, small_number)
         for row in rows:  # a stage hidden in the total is hidden in every row of its breakdowns
@@ -296,8 +352,8 @@ def funnel(session: Session, scope: FunnelScope, *, small_number: int, exact: bo
         return rows
 
     sources = {s.id: s.name for s in session.exec(select(ReferralSource))}
-    by_source = breakdown(equality.pop(SOURCE), sources)
-    by_equality = {question.label: breakdown(equality[name], {}) for name, question in QUESTIONS.items()}
+    by_source = breakdown(SOURCE, equality[SOURCE], sources)
+    by_equality = {question.label: breakdown(name, equality[name], {}) for name, question in QUESTIONS.items()}
     return Funnel(scope, _labels(session, scope), total, by_source, by_equality, exact, small_number)
 
 

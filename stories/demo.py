@@ -66,6 +66,7 @@ def load(session: Session, *, reporter: User, coordinator: User, rng: random.Ran
                 raw_score=raw,
                 metric_score=metric,
                 recorded_by_id=reporter.id,
+                completion_mode="read_out" if n % 7 == 2 else "self",  # some forms are read out to the person
                 **{f"item_{i}": v for i, v in enumerate(before, start=1)},
             )
         )

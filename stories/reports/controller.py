@@ -169,7 +169,7 @@ class ReportsController(Controller):
                 )
             )
         settings = _settings(request)
-        result = reports.evaluate(db_session, scope, by=user, **settings)
+        result = reports.evaluate(db_session, scope, by=user, with_breakdowns=bool(question), **settings)
         if not result.shown:
             raise Invalid(
                 f"Fewer than {settings['small_number']} people have paired scores here, so the data is not exported "

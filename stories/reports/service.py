@@ -441,9 +441,11 @@ def evaluate(
     window: Window | None = None,
     by: User | None = None,
     today: date | None = None,
+    with_breakdowns: bool = True,
 ) -> Evaluation:
+    """`with_breakdowns=False` skips the equality breakdowns (and fetching the answers), e.g. for the CSV."""
     window = window or Window()
-    breakdowns = not scope.geographic and not scope.mode
+    breakdowns = with_breakdowns and not scope.geographic and not scope.mode
     courses, projects = fetch_courses(session, scope, window=window, by=by, answers=breakdowns, today=today)
     evaluation = evaluate_courses(
         courses, projects, scope, threshold=threshold, small_number=small_number, window=window, breakdowns=breakdowns

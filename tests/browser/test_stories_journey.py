@@ -28,7 +28,9 @@ def test_reporter_records_scores_and_story_coordinator_publishes_report_shows_ch
     sign_in(page, people.reporter.email)
     page.get_by_role("link", name="Participants").click()
     page.get_by_role("link", name="Add a participant").click()
-    page.get_by_label("Clay and Calm").check()
+    page.get_by_label("Find a project").fill("clay")  # the chooser finds projects by words, then they are ticked
+    page.get_by_role("button", name="Find projects").click()
+    page.get_by_label(re.compile("^Clay and Calm")).check()  # the label names the partner, venue and day too
     page.get_by_label("Age band").select_option("25 to 34")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("status")).to_contain_text("Give them this code")
@@ -70,7 +72,7 @@ def test_reporter_records_scores_and_story_coordinator_publishes_report_shows_ch
     expect(page.locator("body")).not_to_contain_text(code)
 
     page.get_by_role("link", name="Wellbeing report").click()
-    page.get_by_label("Project").select_option(label="Clay and Calm")
+    page.get_by_label("Project").select_option(value=str(people.project.id))  # labels name partner and venue too
     page.get_by_role("button", name="Show").click()
     figures = page.get_by_role("table", name=re.compile("Paired change in metric SWEMWBS score, n = 5"))
     expect(figures).to_contain_text("+1.88")  # (3.90 + 2.55 + 0 + 3.49 - 0.52) / 5

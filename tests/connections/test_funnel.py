@@ -116,3 +116,15 @@ class TestFunnel:
         assert partner.total.counts["connected"] == 3
         recent = funnel(db, FunnelScope(date_from=days_ago(150)), small_number=5, exact=True)
         assert recent.total.counts["connected"] == 3  # Striders' were connected 120 days ago
+
+    def test_a_breakdown_cell_is_hidden_where_the_level_above_minus_it_is_small(self, db, net, journeys):
+        for _ in range(2):  # two more women, connected in Barnsley: the network has 8 women, Clay and Calm 6
+            net.connect(net.person(sex="Female"), activity=net.other_activity, by=net.other_champion)
+        activity = funnel(db, FunnelScope(project_id=net.activity.id), small_number=5, exact=False)
+        assert shown(activity)[0] == "12"
+        female, male = activity.by_equality["Sex"]
+        assert shown(activity, female)[0] == "hidden"  # else 8 - 6 = 2 women connected elsewhere
+        assert shown(activity, male)[0] == "hidden"  # else Female = 12 - 6
+        network = funnel(db, FunnelScope(), small_number=5, exact=False)
+        # 3 not answered (Barnsley): hidden, and so is the smallest other cell, else 17 - 8 - 6 = 3
+        assert [shown(network, r)[0] for r in network.by_equality["Sex"]] == ["8", "hidden", "fewer than 5"]

@@ -16,7 +16,7 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 def test_every_setting_is_in_the_readme_table():
     first_cells = re.findall(r"^\| ([^|]+) \|", README.read_text(), re.M)
-    documented = {name for cell in first_cells for name in re.findall(r"`([A-Z_]+)`", cell)}
+    documented = {name for cell in first_cells for name in re.findall(r"`([A-Z0-9_]+)`", cell)}
     missing = [name for name in Settings.environment_variables() if name not in documented]
     assert missing == []
 

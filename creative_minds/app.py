@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     from stories.participants.controller import ParticipantsController
     from stories.publishing.controller import StoriesController
     from stories.reports.controller import ReportsController
+    from transfers.api import RoundsApiController
     from transfers.controller import ImportController
     from transfers.export_controller import ExportController
 
@@ -130,6 +131,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ConnectionsController,
             ImportController,
             ExportController,
+            RoundsApiController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
         plugins=[

@@ -72,6 +72,20 @@ class ExportController(Controller):
     ) -> Response:
         return _download("projects", exports.project_rows(db_session, filters, by=require_user(request)), "xlsx")
 
+    @get("/applications.csv", name="exports:applications_csv", sync_to_thread=True)
+    def applications_csv(
+        self, request: Request, db_session: NamedDependency[Session], round_id: FromQuery[str] = ""
+    ) -> Response:
+        rows = exports.application_rows(db_session, by=require_user(request), round_id=parse_id(round_id))
+        return _download("applications", rows, "csv")
+
+    @get("/applications.xlsx", name="exports:applications_xlsx", sync_to_thread=True)
+    def applications_xlsx(
+        self, request: Request, db_session: NamedDependency[Session], round_id: FromQuery[str] = ""
+    ) -> Response:
+        rows = exports.application_rows(db_session, by=require_user(request), round_id=parse_id(round_id))
+        return _download("applications", rows, "xlsx")
+
     @get("/ledger.csv", name="exports:ledger_csv", sync_to_thread=True)
     def ledger_csv(
         self, request: Request, db_session: NamedDependency[Session], locality_id: FromQuery[str] = ""

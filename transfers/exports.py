@@ -90,3 +90,33 @@ def ledger_rows(session: Session, *, by: User, locality_id: int | None = None) -
              e.application_id, e.partner_id, e.project_id, _pounds(e.amount_pence), _pounds(e.match_pence), e.note]
         )  # fmt: skip
     return rows
+
+
+def application_rows(session: Session, *, by: User, round_id: int | None = None) -> list[list[Any]]:
+    """Every application (or one round's), oldest first, with its project, partner and round."""
+    from collectives.applications.models import APPLICATION_LABELS, Application, ApplicationStatus
+    from collectives.rounds.models import Round
+    from partners.models import Partner
+    from projects.models import Project
+
+    _coordinator(by)
+    query = (
+        select(Application, Project.title, Partner.name, Round.name)
+        .join(Project, col(Project.id) == Application.project_id)
+        .join(Partner, col(Partner.id) == Application.partner_id)
+        .join(Round, col(Round.id) == Application.round_id)
+        .order_by(col(Application.submitted_at), col(Application.id))
+    )
+    if round_id is not None:
+        query = query.where(Application.round_id == round_id)
+    rows: list[list[Any]] = [
+        ["Id", "Round", "Project", "Partner", "Status", "Asked for (£)", "Match funding (£)", "Sent on", "Decided on"]
+    ]
+    for application, title, partner, round_name in session.exec(query).all():
+        rows.append(
+            [application.id, round_name, title, partner,
+             APPLICATION_LABELS.get(ApplicationStatus(application.status), application.status),
+             _pounds(application.amount_pence), _pounds(application.match_pence), application.submitted_at.date(),
+             application.decided_at.date() if application.decided_at else ""]
+        )  # fmt: skip
+    return rows

@@ -149,7 +149,9 @@ def run_job(engine: Engine, job_id: int, *, max_bytes: int, worker: str | None =
             by = session.get(User, job.created_by_id)
             importer = importer_for(job.kind)
             table = read_table(job.filename, job.content, max_bytes=max_bytes)
-            if job.preview or by is None:
+            if by is None or not by.is_coordinator:
+                raise DomainError("The person who uploaded this file can no longer import. Upload it again.")
+            if job.preview:
                 outcome = preview(session, importer, table, by=by, progress=progress)
             else:
                 outcome = run_import(session, importer, table, mode=ImportMode(job.mode), by=by, progress=progress)

@@ -54,7 +54,7 @@ def grants(session: Session, *, prefix: str, funder_id: str, funder_name: str) -
     first = func.min(LedgerEntry.created_at)
     last = func.max(LedgerEntry.created_at)
     totals = (
-        select(LedgerEntry.application_id, committed, paid, first, last)
+        select(col(LedgerEntry.application_id), committed, paid, first, last)
         .where(col(LedgerEntry.application_id).is_not(None))
         .group_by(LedgerEntry.application_id)
     )

@@ -126,6 +126,18 @@ class TestListExports:
         assert amounts == ["2500.00", "3000.00", "3000.00"]
 
 
+def test_applications_export_filters_by_round(client, db):
+    net = _decided_network(db)
+    login(client, net.coordinator.email)
+    text = client.get(f"/exports/applications.csv?round_id={net.round.id}").content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == 5
+    assert sorted(r["Status"] for r in rows).count("Funded") == 3
+    assert client.get("/exports/applications.csv?round_id=999").content.decode("utf-8-sig").count("\n") == 1
+    book = load_workbook(io.BytesIO(client.get("/exports/applications.xlsx").content))
+    assert book.worksheets[0].max_row == 6
+
+
 def _loc(db, slug):
     from tests.utils import locality_id
 

@@ -261,6 +261,12 @@ class TestImportPages:
         assert response.status_code == 422
         assert "these are missing: External id, Partner" in response.text
 
+    def test_fifty_megabytes_of_junk_gets_a_message_not_an_error_page(self, client, db):
+        login(client, make_user(db).email)
+        response = _upload(client, "partners", "junk.csv", b"x,y\n" + b"junk" * (50 * MB // 4))
+        assert response.status_code == 422
+        assert "larger than 20 MB" in response.text
+
     def test_templates_download_as_csv_and_xlsx(self, client, db):
         login(client, make_user(db).email)
         response = client.get("/imports/projects/template.csv")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import UTC, date, datetime
 from types import UnionType
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 from urllib.parse import urlparse
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, ValidationError
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, Field, ValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from creative_minds.exceptions import Invalid
@@ -21,6 +21,14 @@ UNIONS = (Union, UnionType)
 
 
 # Reusable field types --------------------------------------------------------------------------
+
+
+def _as_utc(value: Any) -> Any:
+    """Times are stored as naive UTC; an API answer says so (RFC 3339 needs the offset)."""
+    return value.replace(tzinfo=UTC) if isinstance(value, datetime) and value.tzinfo is None else value
+
+
+UtcDatetime = Annotated[AwareDatetime, BeforeValidator(_as_utc)]
 
 
 def blank_to_none(value: Any) -> Any:

@@ -53,22 +53,26 @@ class ExportController(Controller):
     include_in_schema = False
 
     @get("/partners.csv", name="exports:partners_csv", dependencies=PARTNER_FILTERS, sync_to_thread=True)
-    def partners_csv(self, request: Request, db_session: NamedDependency[Session], filters: PartnerFilters) -> Response:
+    def partners_csv(
+        self, request: Request, db_session: NamedDependency[Session], filters: NamedDependency[PartnerFilters]
+    ) -> Response:
         return _download("partners", exports.partner_rows(db_session, filters, by=require_user(request)), "csv")
 
     @get("/partners.xlsx", name="exports:partners_xlsx", dependencies=PARTNER_FILTERS, sync_to_thread=True)
     def partners_xlsx(
-        self, request: Request, db_session: NamedDependency[Session], filters: PartnerFilters
+        self, request: Request, db_session: NamedDependency[Session], filters: NamedDependency[PartnerFilters]
     ) -> Response:
         return _download("partners", exports.partner_rows(db_session, filters, by=require_user(request)), "xlsx")
 
     @get("/projects.csv", name="exports:projects_csv", dependencies=PROJECT_FILTERS, sync_to_thread=True)
-    def projects_csv(self, request: Request, db_session: NamedDependency[Session], filters: ProjectFilters) -> Response:
+    def projects_csv(
+        self, request: Request, db_session: NamedDependency[Session], filters: NamedDependency[ProjectFilters]
+    ) -> Response:
         return _download("projects", exports.project_rows(db_session, filters, by=require_user(request)), "csv")
 
     @get("/projects.xlsx", name="exports:projects_xlsx", dependencies=PROJECT_FILTERS, sync_to_thread=True)
     def projects_xlsx(
-        self, request: Request, db_session: NamedDependency[Session], filters: ProjectFilters
+        self, request: Request, db_session: NamedDependency[Session], filters: NamedDependency[ProjectFilters]
     ) -> Response:
         return _download("projects", exports.project_rows(db_session, filters, by=require_user(request)), "xlsx")
 

@@ -3,10 +3,12 @@ in whole pence; times are UTC."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
+
+from creative_minds.forms import UtcDatetime
 
 
 class RoundOut(BaseModel):
@@ -19,7 +21,7 @@ class RoundOut(BaseModel):
     budget_pence: int
     applications_close_on: date
     voting_closes_on: date | None
-    outcomes_published_at: datetime | None
+    outcomes_published_at: UtcDatetime | None
 
 
 class ApplicationOut(BaseModel):
@@ -30,8 +32,8 @@ class ApplicationOut(BaseModel):
     amount_pence: int
     match_pence: int
     status: str
-    submitted_at: datetime
-    decided_at: datetime | None
+    submitted_at: UtcDatetime
+    decided_at: UtcDatetime | None
 
 
 class DecisionLineOut(BaseModel):
@@ -46,7 +48,7 @@ class DecisionLineOut(BaseModel):
 class DecisionOut(BaseModel):
     round_id: int
     rule: str
-    confirmed_at: datetime
+    confirmed_at: UtcDatetime
     budget_pence: int
     funded_pence: int
     voters: int
@@ -59,7 +61,7 @@ class DecisionOut(BaseModel):
 
 class LedgerEntryOut(BaseModel):
     id: int
-    created_at: datetime
+    created_at: UtcDatetime
     kind: str
     fund_id: int
     share_id: int

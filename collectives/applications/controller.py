@@ -109,10 +109,18 @@ class ApplicationsController(Controller):
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
         user = require_user(request)
-        round_ = self._round_to_apply_to(db_session, round_id, user)
+        round_ = rounds.get_round(db_session, round_id)
+        allowed = access.round_access(db_session, user, round_)
+        if not allowed.in_locality:  # not a partner group of this locality: nothing to keep
+            round_ = self._round_to_apply_to(db_session, round_id, user)
         projects = self._projects(db_session, user, round_)
         values, errors = form_values(data, ApplicationInput)
         try:
+            if not allowed.apply:  # the round moved on since the form was opened: the typed need comes back
+                raise Conflict(
+                    f"Applications to {round_.name} have closed, so this application was not sent. "
+                    "Keep a copy of what you wrote for the next round."
+                )
             applications.apply(db_session, round_, validate(ApplicationInput, values, errors), by=user)
         except (Invalid, Conflict) as exc:  # a round closed since the form was opened keeps the typed need too
             problem = refused_in_place(exc, "project_id") if isinstance(exc, Conflict) else exc

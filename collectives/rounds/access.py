@@ -31,6 +31,7 @@ class RoundAccess:
     run: bool = False  # move it on, check eligibility, confirm, amend, publish
     vote: bool = False  # an admitted member while voting is open
     apply: bool = False  # an approved partner while the round is open in its locality
+    in_locality: bool = False  # an approved partner working in the round's locality (open or not)
     see_outcomes: bool = False  # the published outcome per application
     own_partner_id: int | None = None  # a partner sees its own applications
 
@@ -78,6 +79,7 @@ def _partner_access(session: Session, user: User, round_: Round) -> RoundAccess:
     return RoundAccess(
         see_round=can_apply or applied,
         apply=can_apply,
+        in_locality=works_here,
         see_outcomes=published and (works_here or applied),
         own_partner_id=partner.id,
     )

@@ -223,6 +223,31 @@ class TestApplyingAndFollowing:
         page = client.get("/applications")
         assert "Makers Club" in page.text and "Open for applications" in page.text and "day 1 of waiting" in page.text
 
+    def test_a_round_that_closed_while_the_form_was_open_gives_the_typed_need_back(self, client, network, db):
+        from tests.utils import make_project
+
+        partner = make_partner(db, network.coordinator, name="Marsden Makers")
+        owner = make_user(db, Role.PARTNER, partner_id=partner.id)
+        project = make_project(db, partner, owner, title="Makers Club")
+        login(client, owner.email)
+        assert client.get(f"/rounds/{network.round.id}/apply").status_code == 200
+        network.apply("cafe", 400_000)  # another group's application is in
+        network.advance()  # applications close while the partner is still typing
+        need = "There is nothing like this in the Colne Valley for older men."
+        form = {"project_id": str(project.id), "amount": "3,000", "match": "1000", "local_need": need}
+        response = post_form(client, f"/rounds/{network.round.id}/apply", form)
+        assert response.status_code == 409
+        assert "have closed, so this application was not sent" in response.text
+        assert need in response.text  # what was typed comes back to be copied
+        assert "Makers Club" not in client.get("/applications").text
+        # A partner of another locality still gets a plain refusal, with nothing shown.
+        elsewhere = make_partner(
+            db, network.coordinator, name="Wakefield Walkers", locality_ids=[locality_id(db, "wakefield")]
+        )
+        stranger = make_user(db, Role.PARTNER, partner_id=elsewhere.id)
+        login(client, stranger.email)
+        assert post_form(client, f"/rounds/{network.round.id}/apply", form).status_code == 403
+
     def test_the_apply_form_is_filled_in_from_the_project(self, client, network, db):
         from tests.utils import make_project
 

@@ -22,6 +22,10 @@ def test_coordinator_reads_rounds_applications_the_sealed_decision_and_the_ledge
     assert funded == [250_000, 300_000, 300_000]
     ledger = client.get("/api/ledger").json()
     assert sum(e["amount_pence"] for e in ledger) == 850_000
+    # Times carry their offset (RFC 3339 date-time, as the schema says): stored as UTC, said as UTC.
+    times = [decision["confirmed_at"], *(e["created_at"] for e in ledger)]
+    times += [a["submitted_at"] for a in client.get(f"/api/rounds/{net.round.id}/applications").json()]
+    assert times and all(t.endswith(("+00:00", "Z")) for t in times), times
 
 
 def test_the_seal_is_the_sha256_of_the_record_served_beside_it(client, db):

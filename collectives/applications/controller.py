@@ -40,7 +40,9 @@ class ApplicationsController(Controller):
         partner = get_partner(db_session, user.partner_id)
         mine = applications.applications_of_partner(db_session, partner.id)
         lines = {}
-        for round_id in {a.round_id for a in mine}:  # one decision per round, however many applications
+        # The outcome is the partner's once the collective publishes it (never before): one decision per
+        # round, however many applications.
+        for round_id in {a.round_id for a in mine if a.round.outcomes_published_at is not None}:
             decision = decisions.get_decision(db_session, round_id)
             if decision is not None:
                 lines.update({line.application_id: line for line in decision.lines})

@@ -120,6 +120,9 @@ class TestPartners:
         for suffix in DELIBERATION[1:]:
             assert client.get(f"/rounds/{network.round.id}{suffix}").status_code == 403, suffix
         assert client.get(f"/rounds/{network.round.id}/outcomes").status_code == 403  # not published yet
+        mine = client.get("/applications").text  # nor on the group's own applications page
+        assert "Decided: the collective will publish the outcome" in mine
+        assert "Not funded" not in mine and "approval" not in mine.lower()
         client.cookies.clear()
         login(client, network.coordinator.email)
         assert post_form(client, f"/rounds/{network.round.id}/publish", {}).status_code == 303
@@ -138,3 +141,5 @@ class TestPartners:
         }
         assert network.members[0].full_name not in outcomes.text
         assert "approval" not in outcomes.text.lower()
+        mine = client.get("/applications").text
+        assert "Not funded" in mine and "will publish the outcome" not in mine

@@ -107,6 +107,33 @@ class TestSending:
         assert _states(engine) == ["sent", "sent", "sent"]
         assert outbox.send_due(engine, mail_settings).claimed == 0  # nothing is sent twice
 
+    def test_members_receive_the_two_days_left_message_at_the_smtp_server(self, db, engine, smtp, mail_settings):
+        from creative_minds.timeutil import today
+        from obligations import service as obligations
+        from tests.collectives.conftest import make_network
+
+        inbox, _ = smtp
+        net = make_network(db)
+        member = net.add_member()
+        net.apply("Walking football", 300_000)
+        net.round.voting_closes_on = today() + timedelta(days=2)
+        db.add(net.round)
+        db.commit()
+        net.to_voting()
+        obligations.remind(db)
+        obligations.remind(db)  # a second scan the same day queues nothing more
+        db.commit()
+        outbox.send_due(engine, mail_settings)
+        to_member = [m for m in inbox.received if m["To"] == member.email]
+        assert [str(m["Subject"]) for m in to_member] == [
+            f"Voting is open: {net.round.name}",
+            f"Voting closes in 2 days: {net.round.name}",
+        ]
+        body = to_member[1].get_payload(decode=True).decode()
+        assert f"https://cm.example/rounds/{net.round.id}" in body
+        assert "Walking football" not in body  # what the member approved is never in an e-mail
+        assert outbox.send_due(engine, mail_settings).claimed == 0
+
     def test_with_no_smtp_server_nothing_is_claimed_and_messages_wait(self, db, engine, settings):
         _queue(db, 2)
         assert settings.smtp_host is None

@@ -57,7 +57,10 @@ class RoundsApiController(Controller):
         """The applications this person sees on the round's page (a partner: only its own)."""
         round_, can = _round(db_session, round_id, require_user(request), "see_round")
         shown = access.shown_applications(can, round_, applications_in(db_session, round_.id))
-        return [ApplicationOut.model_validate(a.model_dump()) for a in shown]
+        return [
+            ApplicationOut.model_validate({**a.model_dump(), "status": access.shown_status(can, round_, a)})
+            for a in shown
+        ]
 
     @get("/rounds/{round_id:int}/decision", name="api:rounds:decision", sync_to_thread=True)
     def get_decision(

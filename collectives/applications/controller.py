@@ -56,6 +56,7 @@ class ApplicationsController(Controller):
             application_labels=APPLICATION_LABELS,
             days_waiting=rounds.days_waiting,
             reason_labels=applications.reason_labels,
+            unpublished_label=access.UNPUBLISHED_LABEL,
         )
 
     @get("/rounds/{round_id:int}/apply", name="applications:new", sync_to_thread=True)

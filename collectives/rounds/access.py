@@ -95,6 +95,19 @@ def require(access: RoundAccess, what: str = "see_round") -> RoundAccess:
     return access
 
 
+UNPUBLISHED = "decided"  # what an applicant sees of a decided application until the outcome is published
+UNPUBLISHED_LABEL = "Decided: the collective will publish the outcome"
+
+
+def shown_status(access: RoundAccess, round_: Round, application: Application) -> str:
+    """An application's status as this person may know it: an applicant learns funded or not funded
+    when the collective publishes the outcome, never before."""
+    decided = application.status in (ApplicationStatus.FUNDED, ApplicationStatus.NOT_FUNDED)
+    if decided and not (access.run or access.deliberate) and round_.outcomes_published_at is None:
+        return UNPUBLISHED
+    return application.status
+
+
 def shown_applications(access: RoundAccess, round_: Round, applications: list[Application]) -> list[Application]:
     """The applications this person sees listed on the round page."""
     if access.run:

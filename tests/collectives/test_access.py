@@ -123,6 +123,10 @@ class TestPartners:
         mine = client.get("/applications").text  # nor on the group's own applications page
         assert "Decided: the collective will publish the outcome" in mine
         assert "Not funded" not in mine and "approval" not in mine.lower()
+        assert "Decided: the collective will publish the outcome" in page.text  # the round page says the same
+        assert "Not funded" not in page.text
+        api = client.get(f"/api/rounds/{network.round.id}/applications").json()
+        assert [a["status"] for a in api] == ["decided"]  # and the JSON API
         client.cookies.clear()
         login(client, network.coordinator.email)
         assert post_form(client, f"/rounds/{network.round.id}/publish", {}).status_code == 303
@@ -143,3 +147,6 @@ class TestPartners:
         assert "approval" not in outcomes.text.lower()
         mine = client.get("/applications").text
         assert "Not funded" in mine and "will publish the outcome" not in mine
+        assert [a["status"] for a in client.get(f"/api/rounds/{network.round.id}/applications").json()] == [
+            "not_funded"
+        ]

@@ -25,6 +25,7 @@ from sqlmodel import Session, col, select
 from creative_minds.accounts.models import User
 from creative_minds.csvout import safe_cell, safe_writer
 from creative_minds.formatting import format_hundredths, half_up
+from creative_minds.labels import LabelledEnum
 from creative_minds.localities import Locality
 from partners.models import Partner
 from projects.models import Project
@@ -44,36 +45,28 @@ NORMS = {"men": Decimal("23.7"), "women": Decimal("23.2")}
 NORMS_SOURCE = "Health Survey for England 2010–13, n = 27,169 (Ng Fat et al. 2017)"
 
 
-class PairMode:
+class PairMode(LabelledEnum):
     """How a pair's two forms were completed."""
 
-    SELF = "self"
-    ASSISTED = "assisted"
-    NOT_RECORDED = "not_recorded"
+    SELF = "self", "Both forms by the person alone"
+    ASSISTED = "assisted", "One or both forms read out or filled in for them"
+    NOT_RECORDED = "not_recorded", "Not recorded for one or both forms"
 
 
-PAIR_MODE_LABELS = {
-    PairMode.SELF: "Both forms by the person alone",
-    PairMode.ASSISTED: "One or both forms read out or filled in for them",
-    PairMode.NOT_RECORDED: "Not recorded for one or both forms",
-}
+PAIR_MODE_LABELS = PairMode.labels()
 
 
-class Reason:
-    INCOMPLETE_BASELINE = "incomplete_baseline"
-    INCOMPLETE_FOLLOW_UP = "incomplete_follow_up"
-    NOT_YET = "no_follow_up_yet"
-    PAST_DUE = "no_follow_up_past_due"
-    OUTSIDE_WINDOW = "outside_window"
+class Reason(LabelledEnum):
+    """Why a scored baseline is not in the pairs."""
+
+    INCOMPLETE_BASELINE = "incomplete_baseline", "Baseline not scored (an answer is missing)"
+    INCOMPLETE_FOLLOW_UP = "incomplete_follow_up", "Follow-up not scored (an answer is missing)"
+    NOT_YET = "no_follow_up_yet", "No follow-up yet (the window is still open)"
+    PAST_DUE = "no_follow_up_past_due", "No follow-up, and the window has closed"
+    OUTSIDE_WINDOW = "outside_window", "Follow-up filled in outside the window"
 
 
-REASON_LABELS = {
-    Reason.INCOMPLETE_BASELINE: "Baseline not scored (an answer is missing)",
-    Reason.INCOMPLETE_FOLLOW_UP: "Follow-up not scored (an answer is missing)",
-    Reason.NOT_YET: "No follow-up yet (the window is still open)",
-    Reason.PAST_DUE: "No follow-up, and the window has closed",
-    Reason.OUTSIDE_WINDOW: "Follow-up filled in outside the window",
-}
+REASON_LABELS = Reason.labels()
 
 
 def pair_mode(baseline_mode: str, follow_up_mode: str) -> str:

@@ -18,22 +18,22 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from creative_minds.labels import LabelledEnum
+
 DEFAULT_THRESHOLD = Decimal("3")
 EXACT_UP_TO = 50  # no ties or zeros and at most this many pairs: the exact null distribution
 PERMUTE_UP_TO = 13  # ties or zeros and at most this many pairs: every one of the 2^n sign flips
 
 
-class WilcoxonMethod:
-    EXACT = "exact"
-    PERMUTATION = "permutation"
-    NORMAL = "normal approximation"
+class WilcoxonMethod(LabelledEnum):
+    """How the Wilcoxon p-value was found, with the words the report uses for it."""
+
+    EXACT = "exact", "exact distribution (no tied or zero changes)"
+    PERMUTATION = "permutation", "exact permutation test over every sign flip (tied or zero changes)"
+    NORMAL = "normal approximation", "normal approximation with tie and continuity corrections"
 
 
-METHOD_EXPLANATIONS = {
-    WilcoxonMethod.EXACT: "exact distribution (no tied or zero changes)",
-    WilcoxonMethod.PERMUTATION: "exact permutation test over every sign flip (tied or zero changes)",
-    WilcoxonMethod.NORMAL: "normal approximation with tie and continuity corrections",
-}
+METHOD_EXPLANATIONS = WilcoxonMethod.labels()
 
 
 def hundredths(value: Decimal | int | str) -> int:
@@ -94,7 +94,7 @@ def count_changes(changes: Sequence[int] | Any, threshold: Decimal) -> ChangeCou
     return ChangeCounts(threshold, rose, len(values) - rose - fell, fell)
 
 
-def wilcoxon_method(changes: Sequence[int] | Any) -> str:
+def wilcoxon_method(changes: Sequence[int] | Any) -> WilcoxonMethod:
     """The method scipy 1.17's "auto" picks, written down so the choice is ours and is reported."""
     import numpy as np
 
@@ -108,7 +108,7 @@ def wilcoxon_method(changes: Sequence[int] | Any) -> str:
     return WilcoxonMethod.PERMUTATION if len(changes) <= PERMUTE_UP_TO else WilcoxonMethod.NORMAL
 
 
-def wilcoxon(changes: Sequence[int] | Any) -> tuple[float, float, str]:
+def wilcoxon(changes: Sequence[int] | Any) -> tuple[float, float, WilcoxonMethod]:
     """(W, p, method) for exact changes in hundredths; zero changes are dropped (Wilcoxon's method)."""
     import numpy as np
     from scipy import stats as sp

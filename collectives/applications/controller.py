@@ -39,10 +39,12 @@ class ApplicationsController(Controller):
 
         partner = get_partner(db_session, user.partner_id)
         mine = applications.applications_of_partner(db_session, partner.id)
+        applicant = access.RoundAccess(own_partner_id=partner.id)  # what an applicant may know of its own
+        status = {a.id: access.shown_status(applicant, a.round, a) for a in mine}
         lines = {}
         # The outcome is the partner's once the collective publishes it (never before): one decision per
         # round, however many applications.
-        for round_id in {a.round_id for a in mine if a.round.outcomes_published_at is not None}:
+        for round_id in {a.round_id for a in mine if status[a.id] != access.UNPUBLISHED}:
             decision = decisions.get_decision(db_session, round_id)
             if decision is not None:
                 lines.update({line.application_id: line for line in decision.lines})
@@ -53,10 +55,11 @@ class ApplicationsController(Controller):
             lines=lines,
             open_rounds=applications.open_rounds_for_partner(db_session, partner.id),
             phase_labels=PHASE_LABELS,
-            application_labels=APPLICATION_LABELS,
+            status=status,
+            unpublished=access.UNPUBLISHED,
+            application_labels=access.STATUS_LABELS,
             days_waiting=rounds.days_waiting,
             reason_labels=applications.reason_labels,
-            unpublished_label=access.UNPUBLISHED_LABEL,
         )
 
     @get("/rounds/{round_id:int}/apply", name="applications:new", sync_to_thread=True)

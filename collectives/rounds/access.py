@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from collectives.applications.models import Application, ApplicationStatus
+from collectives.applications.models import APPLICATION_LABELS, Application, ApplicationStatus
 from collectives.membership.service import is_admitted
 from collectives.rounds.models import Phase, Round
 from creative_minds.accounts.models import Role, User
@@ -97,6 +97,7 @@ def require(access: RoundAccess, what: str = "see_round") -> RoundAccess:
 
 UNPUBLISHED = "decided"  # what an applicant sees of a decided application until the outcome is published
 UNPUBLISHED_LABEL = "Decided: the collective will publish the outcome"
+STATUS_LABELS = {**APPLICATION_LABELS, UNPUBLISHED: UNPUBLISHED_LABEL}  # for what shown_status answers
 
 
 def shown_status(access: RoundAccess, round_: Round, application: Application) -> str:

@@ -70,7 +70,7 @@ def _round_context(
         "phase_labels": PHASE_LABELS,
         "rule_labels": RULE_LABELS,
         "tie_rule_labels": TIE_RULE_LABELS,
-        "application_labels": {**APPLICATION_LABELS, access.UNPUBLISHED: access.UNPUBLISHED_LABEL},
+        "application_labels": access.STATUS_LABELS,
         "status_of": lambda application: access.shown_status(can, round_, application),
         # A member voting sees the applications in their own random order (no position bias).
         "applications": voting.ballot_order(round_.id, user.id, shown) if can.vote else shown,

@@ -94,7 +94,7 @@ class Mail:
     """One message to write: `key` names the event; the person's id is added to it."""
 
     key: str
-    topic: Topic
+    topic: Topic | str  # a Topic; or "account" for a message the person asked for (no choice applies)
     subject: str
     body: str
     users: list[User] = field(default_factory=list)
@@ -111,7 +111,9 @@ def queue(session: Session, mails: Iterable[Mail]) -> int:
         for user in mail.users:
             if not user.is_active or not user.email:
                 continue
-            delivery = wanted.get((user.id, mail.topic.value), Delivery.EMAIL)
+            topic = mail.topic.value if isinstance(mail.topic, Topic) else mail.topic
+            # Choices are per topic; a message outside the topics (a sign-in link) always goes at once.
+            delivery = wanted.get((user.id, topic), Delivery.EMAIL) if isinstance(mail.topic, Topic) else Delivery.EMAIL
             if delivery == Delivery.NONE:
                 continue
             rows.append(
@@ -119,7 +121,7 @@ def queue(session: Session, mails: Iterable[Mail]) -> int:
                     "key": f"{mail.key}:u{user.id}"[:200],
                     "user_id": user.id,
                     "to_address": user.email,
-                    "topic": mail.topic.value,
+                    "topic": topic,
                     "subject": " ".join(mail.subject.split())[:200],  # one line: no header can be smuggled in
                     "body": mail.body.rstrip() + FOOTER,
                     "state": (MessageState.DIGEST if delivery == Delivery.DIGEST else MessageState.PENDING).value,

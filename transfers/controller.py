@@ -170,6 +170,8 @@ class ImportController(Controller):
         sent = invitations.invite(db_session, people, by=require_user(request), valid_for=timedelta(days=days))
         back = request.app.route_reverse("imports:job", job_id=job.id)
         if not sent:
-            return redirect_with_message(request, back, "Every imported member has been invited or has signed in already.")
+            return redirect_with_message(
+                request, back, "Every imported member has been invited or has signed in already."
+            )
         word = "invitation" if sent == 1 else "invitations"
         return redirect_with_message(request, back, f"{sent} {word} sent: each link works once, for {days} days.")

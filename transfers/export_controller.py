@@ -86,7 +86,9 @@ SENSITIVE = {
 }  # fmt: skip
 
 
-def _sensitive_download(request: Request, db_session: Session, data: dict[str, Any], what: str, fmt: str) -> Response | Template:
+def _sensitive_download(
+    request: Request, db_session: Session, data: dict[str, Any], what: str, fmt: str
+) -> Response | Template:
     name, subject, label, doing, fields = SENSITIVE[what]
     values, _ = form_values(data)
     user = require_user(request)

@@ -165,9 +165,9 @@ def connection_rows(session: Session, scope: Any, *, by: User) -> list[list[Any]
         .join(Partner, col(Partner.id) == Project.partner_id)
         .join(Locality, col(Locality.id) == Project.locality_id)
         .options(
-            selectinload(Connection.participant),  # type: ignore[arg-type]
-            selectinload(Connection.source),  # type: ignore[arg-type]
-            selectinload(Connection.champion),  # type: ignore[arg-type]
+            selectinload(Connection.participant),
+            selectinload(Connection.source),
+            selectinload(Connection.champion),
         )
         .order_by(col(Connection.connected_on), col(Connection.id))
     )

@@ -49,7 +49,9 @@ def create_job(session: Session, *, kind: str, filename: str, content: bytes, by
     return job
 
 
-PURGED = "The uploaded file was deleted some days after it was checked (the report stays). Upload it again to import it."
+PURGED = (
+    "The uploaded file was deleted some days after it was checked (the report stays). Upload it again to import it."
+)
 
 
 def start_import(session: Session, job: ImportJob, mode: ImportMode) -> None:

@@ -19,8 +19,8 @@ from collectives.membership.models import CONSTITUENCY_COUNTED, CONSTITUENCY_LAB
 from collectives.rounds import service as rounds
 from collectives.rounds.models import PHASE_LABELS
 from collectives.voting.service import quorum_rule
-from creative_minds.accounts.models import Role
 from creative_minds.accounts import invitations
+from creative_minds.accounts.models import Role
 from creative_minds.auth import coordinator_only, current_user, login_required, require_user
 from creative_minds.exceptions import Forbidden, Invalid
 from creative_minds.forms import form_values, validate
@@ -104,12 +104,16 @@ class CollectivesController(Controller):
         """Invite everyone in the filtered list who never signed in and was never invited."""
         filters = membership.MemberFilters.from_values(data)
         user = require_user(request)
-        people = invitations.not_yet_invited(db_session, [m.user for m in membership.member_rows(db_session, filters, by=user)])
+        people = invitations.not_yet_invited(
+            db_session, [m.user for m in membership.member_rows(db_session, filters, by=user)]
+        )
         days = request.app.state.settings.invite_valid_days
         sent = invitations.invite(db_session, people, by=user, valid_for=timedelta(days=days))
         back = "/collectives/members?" + urlencode(filters.as_query())
         if not sent:
-            return redirect_with_message(request, back, "Everyone in this list has been invited or has signed in already.")
+            return redirect_with_message(
+                request, back, "Everyone in this list has been invited or has signed in already."
+            )
         word = "invitation" if sent == 1 else "invitations"
         return redirect_with_message(request, back, f"{sent} {word} sent: each link works once, for {days} days.")
 

@@ -86,9 +86,7 @@ class LoginController(Controller):
         valid_for = timedelta(minutes=settings.reset_valid_minutes)
         if throttle.count_reset(request.app.state.engine, email, address):
             invitations.send_reset(db_session, email, valid_for=valid_for)
-        return page(
-            "accounts/forgot.html", values={}, errors={}, sent=True, valid_for=invitations.duration(valid_for)
-        )
+        return page("accounts/forgot.html", values={}, errors={}, sent=True, valid_for=invitations.duration(valid_for))
 
 
 class PasswordLinkController(Controller):
@@ -142,15 +140,15 @@ class PasswordLinkController(Controller):
         try:
             chosen = validate(NewPassword, values, errors)
         except Invalid as exc:
-            return mark_failed(
-                self._form(link, token, errors=exc.errors, error_message=exc.message, status_code=422)
-            )
+            return mark_failed(self._form(link, token, errors=exc.errors, error_message=exc.message, status_code=422))
         try:
             user = invitations.use(db_session, token, chosen.password)
         except invitations.LinkUnusable as exc:
             return mark_failed(self._unusable(exc))
         sign_in(request, user)
-        return redirect_with_message(request, "/", f"Your password is set. Welcome, {user.full_name}: you are signed in.")
+        return redirect_with_message(
+            request, "/", f"Your password is set. Welcome, {user.full_name}: you are signed in."
+        )
 
 
 class AccountController(Controller):
@@ -216,7 +214,9 @@ class AccountController(Controller):
         sent = invitations.invite(db_session, [user], by=require_user(request), valid_for=timedelta(days=days))
         back = safe_next(str(data.get("next") or ""), "/accounts")
         if not sent:
-            return redirect_with_message(request, back, f"{user.full_name}'s account is closed: no invitation sent.", "error")
+            return redirect_with_message(
+                request, back, f"{user.full_name}'s account is closed: no invitation sent.", "error"
+            )
         return redirect_with_message(
             request, back, f"Invitation sent to {user.full_name}: the link works once, for {days} days."
         )

@@ -76,7 +76,7 @@ def issue(
     )
     token = secrets.token_urlsafe(32)
     row = AccountToken(
-        user_id=user.id,  # type: ignore[arg-type]
+        user_id=user.id,
         purpose=purpose.value,
         token_hash=token_hash(token),
         created_at=now,

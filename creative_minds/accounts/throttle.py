@@ -105,7 +105,7 @@ RESETS_PER_ACCOUNT = 3  # links per e-mail address an hour; more are quietly not
 
 
 def reset_blocked(session: Session, address: str | None, per_minute: int) -> bool:
-    """"Forgot your password?" is limited like signing in: per network address, per minute."""
+    """ "Forgot your password?" is limited like signing in: per network address, per minute."""
     row = session.get(SignInFailure, "reset-" + address_key(address))
     now = utcnow()
     return row is not None and row.window_started_at > now - ADDRESS_WINDOW and row.failures >= per_minute

@@ -33,7 +33,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["created_by_id"], ["user.id"], name=op.f("fk_account_token_created_by_id_user"), ondelete="SET NULL"
         ),
-        sa.ForeignKeyConstraint(["user_id"], ["user.id"], name=op.f("fk_account_token_user_id_user"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["user.id"], name=op.f("fk_account_token_user_id_user"), ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_account_token")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_account_token_token_hash")),
     )

@@ -316,7 +316,7 @@ class MemberFilters:
                 raw = raw[-1] if raw else ""
             return str(raw or "").strip()
 
-        status = text("status") if "status" in values else MembershipStatus.ADMITTED.value
+        status = text("status") or MembershipStatus.ADMITTED.value  # "any": every status
         return cls(
             locality_id=parse_id(text("locality")),
             constituency=text("constituency") if text("constituency") in Constituency.labels() else "",
@@ -328,7 +328,7 @@ class MemberFilters:
         return {
             "locality": str(self.locality_id or ""),
             "constituency": self.constituency,
-            "status": self.status,
+            "status": self.status or "any",
             "access": self.access,
         }
 

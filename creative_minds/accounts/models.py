@@ -73,8 +73,10 @@ class AccountToken(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
     purpose: str = Field(max_length=16)
-    token_hash: str = Field(max_length=64, unique=True)
+    token_hash: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
     expires_at: datetime = Field(sa_type=sa.DateTime())
     used_at: datetime | None = Field(default=None, sa_type=sa.DateTime())
     created_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+
+    __table_args__ = (sa.UniqueConstraint("token_hash", name="uq_account_token_token_hash"),)

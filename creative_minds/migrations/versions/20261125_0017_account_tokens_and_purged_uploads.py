@@ -37,7 +37,7 @@ def upgrade() -> None:
             ["user_id"], ["user.id"], name=op.f("fk_account_token_user_id_user"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_account_token")),
-        sa.UniqueConstraint("token_hash", name=op.f("uq_account_token_token_hash")),
+        sa.UniqueConstraint("token_hash", name="uq_account_token_token_hash"),
     )
     with op.batch_alter_table("account_token", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_account_token_user_id"), ["user_id"], unique=False)

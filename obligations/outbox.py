@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import smtplib
 import socket
 from collections.abc import Callable, Iterable
@@ -246,6 +247,14 @@ def _finish(connection: Connection, message: OutboxMessage, worker: str, **value
     connection.commit()
 
 
+# A link that signs someone in (an invitation, a password reset) is kept only until it is sent.
+SECRET_LINK = re.compile(r"(/accounts/password/)[A-Za-z0-9_-]+")
+
+
+def without_secret_links(body: str) -> str:
+    return SECRET_LINK.sub(r"\1(link removed once sent)", body)
+
+
 def message_id(key: str, settings: Settings) -> str:
     domain = settings.mail_from.rsplit("@", 1)[-1].strip(" >") or "creative-minds.invalid"
     return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
@@ -349,7 +358,15 @@ def send_due(
                     )
                     report.retrying += 1
                 continue
-            _finish(connection, message, worker, state=MessageState.SENT.value, sent_at=utcnow(), last_error="")
+            _finish(
+                connection,
+                message,
+                worker,
+                state=MessageState.SENT.value,
+                sent_at=utcnow(),
+                last_error="",
+                **({"body": without_secret_links(message.body)} if SECRET_LINK.search(message.body) else {}),
+            )
             report.sent += 1
             if after_each is not None:
                 after_each(message)

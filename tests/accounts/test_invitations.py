@@ -214,6 +214,10 @@ class TestInvitation:
         body = received.get_payload(decode=True).decode()
         found = re.search(r"https://cm\.example/accounts/password/([A-Za-z0-9_-]+)\s", body)
         assert found, body
+        # Once sent, the outbox keeps the message without its link (coordinators can read the outbox).
+        kept = _messages(db, "ann@example.org")[0]
+        assert kept.state == "sent" and found.group(1) not in kept.body
+        assert "/accounts/password/(link removed once sent)" in kept.body
         client.cookies.clear()
         done = _post(
             client, f"/accounts/password/{found.group(1)}", password=NEW_PASSWORD, password_confirm=NEW_PASSWORD

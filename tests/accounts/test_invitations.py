@@ -4,6 +4,7 @@ an account but no password they know, are invited one by one, all at once from t
 from the import's result. "Forgot your password?" answers the same whether or not an e-mail has an
 account, and is rate-limited like signing in."""
 
+# ruff: noqa: F811  (the SMTP fixtures are imported from tests/obligations and named as parameters)
 from __future__ import annotations
 
 import re
@@ -26,7 +27,7 @@ from tests.obligations.test_outbox import mail_settings, smtp  # noqa: F401  (fi
 from tests.transfers.test_imports import csv_file, run
 from tests.utils import PASSWORD, csrf_token, locality_id, login, make_user
 from transfers import jobs
-from transfers.models import ImportJob, ImportMode, JobState
+from transfers.models import ImportMode, JobState
 
 LINK = re.compile(r"\{app\}/accounts/password/([A-Za-z0-9_-]+)")
 NEW_PASSWORD = "my own new password"
@@ -200,7 +201,7 @@ class TestInvitation:
 
     def test_the_invitation_arrives_at_a_real_smtp_server_and_its_link_works(
         self, client, db, engine, smtp, mail_settings
-    ):  # noqa: F811
+    ):
         inbox, _ = smtp
         run(db, "members", csv_file(*MEMBERS[:2]))
         coordinator = db.exec(select(User).where(User.role == Role.COORDINATOR)).one()

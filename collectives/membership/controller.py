@@ -21,6 +21,8 @@ from collectives.rounds.models import PHASE_LABELS
 from collectives.voting.service import quorum_rule
 from creative_minds.accounts import invitations
 from creative_minds.accounts.models import Role
+from creative_minds.audit import service as audit
+from creative_minds.audit.models import AuditAction
 from creative_minds.auth import coordinator_only, current_user, login_required, require_user
 from creative_minds.exceptions import Forbidden, Invalid
 from creative_minds.forms import form_values, validate
@@ -95,7 +97,18 @@ class CollectivesController(Controller):
     def member_list(self, request: Request, db_session: NamedDependency[Session]) -> Template:
         """Every member with their details, filtered; invitations to sign in; exports (with a reason)."""
         filters = membership.MemberFilters.from_values(dict(request.query_params))
-        return page("collectives/members.html", **members_context(db_session, filters, require_user(request)))
+        user = require_user(request)
+        context = members_context(db_session, filters, user)
+        count = len(context["rows"])
+        audit.record(  # names beside lived experience: who looked, and at what, is kept
+            db_session,
+            by=user,
+            action=AuditAction.READ,
+            subject="member constituency",
+            label="collective members list",
+            detail=f"{count} member{'' if count == 1 else 's'}. Filters: {filters.describe()}",
+        )
+        return page("collectives/members.html", **context)
 
     @post("/members/invite", name="collectives:invite_members", guards=[coordinator_only], sync_to_thread=True)
     def invite_members(

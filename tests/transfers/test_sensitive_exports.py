@@ -125,6 +125,14 @@ class TestMembersExport:
         assert "bob@example.org" not in page.text
         assert "ann@example.org" in page.text and "cat@example.org" in page.text
         assert 'action="/exports/members.csv"' in page.text
+        db.expire_all()
+        [read] = db.exec(select(AuditEvent).where(AuditEvent.action == "read")).all()
+        assert (read.user_id, read.subject, read.subject_label) == (
+            coordinator.id,
+            "member constituency",
+            "collective members list",
+        )
+        assert read.detail == f"2 members. Filters: locality={kirklees}, status=any"
         assert client.get("/collectives/members?locality=%00x&status=nonsense&access=%F0").status_code in (200, 400)
 
 

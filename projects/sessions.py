@@ -107,17 +107,26 @@ class Occurrence:
         return format_time(self.starts_at) + (f" to {format_time(self.ends_at)}" if self.ends_at else "")
 
     @property
-    def text(self) -> str:
-        """'Tuesday 12 January 2027, 10am to 12pm', and what changed, in plain words."""
-        when = ", ".join(part for part in (self.day_text, self.time_text) if part)
+    def when_text(self) -> str:
+        """'Tuesday 12 January 2027, 10am to 12pm'."""
+        return ", ".join(part for part in (self.day_text, self.time_text) if part)
+
+    @property
+    def change_text(self) -> str:
+        """What changed, in plain words ('' for a session on as usual)."""
         note = f" ({self.note})" if self.note else ""
         if self.status == SessionChangeKind.CANCELLED:
-            return f"{when}: cancelled{note}"
+            return f"cancelled{note}"
         if self.status == SessionChangeKind.MOVED and self.moved_from is not None:
-            return f"{when}: moved from {self.moved_from:%A} {format_date(self.moved_from)}{note}"
+            return f"moved from {self.moved_from:%A} {format_date(self.moved_from)}{note}"
         if self.status == SessionChangeKind.ADDED:
-            return f"{when}: extra session{note}"
-        return when
+            return f"extra session{note}"
+        return ""
+
+    @property
+    def text(self) -> str:
+        """'Tuesday 12 January 2027, 10am to 12pm: cancelled (bank holiday)'."""
+        return self.when_text + (f": {self.change_text}" if self.change_text else "")
 
 
 def sessions_between(project: Any, changes: Iterable[Any], start: date, end: date) -> list[Occurrence]:
@@ -302,7 +311,9 @@ def _save(session: Session, project: Project, by: User, **values: Any) -> Sessio
         earlier = session.exec(query).first()
         if earlier is not None and _same(earlier, **values):
             return earlier
-        raise Conflict("That session was changed a moment ago by someone else. Look at the list and try again.") from exc
+        raise Conflict(
+            "That session was changed a moment ago by someone else. Look at the list and try again."
+        ) from exc
     audit.record(
         session,
         by=by,

@@ -99,8 +99,8 @@ def _session_changes(row: ActivityRow, service_id: str, changes: list[Any]) -> t
     regular schedule's `notes` ("Not running on ..."); an extra session is a schedule of its own,
     valid from and to its one date (dtstart the same day, freq WEEKLY on its weekday, so it matches
     exactly one date); a moved session is both: a note on the regular schedule, and a one-date
-    schedule on its new day. The regular schedule's schedule_link is the activity page, which lists
-    each session.
+    schedule on its new day. A regular schedule with such notes links (schedule_link) to the
+    activity page, which lists each session.
     """
     now = today()
     notes: list[str] = []
@@ -146,10 +146,9 @@ def schedules(row: ActivityRow, service_id: str, changes: list[Any], *, base_url
     """The regular schedule (with cancellations and moves in its notes) and one per extra or moved session."""
     notes, extra = _session_changes(row, service_id, changes)
     regular = _schedule(row, service_id)
-    if regular is not None:
+    if regular is not None and notes:
+        regular["notes"] = notes
         regular["schedule_link"] = f"{base_url}/activities/{row.id}"
-        if notes:
-            regular["notes"] = notes
     return ([regular] if regular else []) + extra
 
 

@@ -270,13 +270,16 @@ class ProjectController(Controller):
         except (Invalid, Conflict) as exc:
             status = 409 if isinstance(exc, Conflict) else 422
             shown = Invalid(exc.message, errors={prefix + k: v for k, v in (exc.errors or {}).items()})
+            context = _sessions_context(db_session, project)
+            for key in ("values", "errors", "failed"):
+                context.pop(key)
             return form_with_errors(
                 "projects/sessions.html",
                 shown,
                 {prefix + k: v for k, v in values.items()},
                 status_code=status,
                 failed=action,
-                **_sessions_context(db_session, project),
+                **context,
             )
         return redirect_with_message(
             request,

@@ -196,7 +196,7 @@ class ActivitiesController(Controller):
         project = get_activity(db_session, project_id)
         if project is None:
             raise NotFound("This activity is not running now, or the link is wrong.")
-        changes = sessions.changes_for(db_session, [project.id])
+        changes = sessions.changes_for(db_session, [project.id]) if project.id else {}
         body = fast_calendar([project], name=project.title, base_url=_base_url(request), changes=changes)
         return _calendar_response(body, f"activity-{project.id}.ics")
 

@@ -338,9 +338,9 @@ def _sessions_context(db_session: Session, project: Project) -> dict[str, Any]:
 def _saved_message(change: SessionChange) -> str:
     if change.kind == SessionChangeKind.CANCELLED:
         day = change.original_date
-        return f"Saved: the session on {day:%A} {format_date(day)} is cancelled."  # type: ignore[union-attr]
+        return f"Saved: the session on {day:%A} {format_date(day)} is cancelled."
     day = change.session_date
-    when = f"{day:%A} {format_date(day)}, {format_time(change.starts_at)}"  # type: ignore[union-attr]
+    when = f"{day:%A} {format_date(day)}, {format_time(change.starts_at)}"
     if change.kind == SessionChangeKind.MOVED:
-        return f"Saved: the session on {change.original_date:%A} {format_date(change.original_date)} moves to {when}."  # type: ignore[union-attr]
+        return f"Saved: the session on {change.original_date:%A} {format_date(change.original_date)} moves to {when}."
     return f"Saved: an extra session on {when}."

@@ -70,9 +70,9 @@ def regular_dates(project: Any, start: date, end: date) -> Iterator[date]:
     nth, weekday = (first.day - 1) // 7 + 1, WEEKDAY_INDEX[project.day_of_week]
     year, month = max(first, start).year, max(first, start).month
     while date(year, month, 1) <= last:
-        day = _nth_weekday(year, month, weekday, nth)
-        if day is not None and first <= day and start <= day <= last:
-            yield day
+        nth_day = _nth_weekday(year, month, weekday, nth)
+        if nth_day is not None and first <= nth_day and start <= nth_day <= last:
+            yield nth_day
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
 
 
@@ -262,7 +262,7 @@ def _regular_session(session: Session, project: Project, day: date, today: date,
         if earlier.kind == SessionChangeKind.CANCELLED:
             message = f"The session on {_long(day)} is already cancelled."
         else:
-            message = f"The session on {_long(day)} is already moved to {_long(earlier.session_date)}."  # type: ignore[arg-type]
+            message = f"The session on {_long(day)} is already moved to {_long(earlier.session_date)}."
         raise Conflict(message + " Undo that change first to change it again.", errors={field: message})
 
 

@@ -266,8 +266,11 @@ def _regular_session(session: Session, project: Project, day: date, today: date,
         raise Conflict(message + " Undo that change first to change it again.", errors={field: message})
 
 
-def _free_slot(session: Session, project: Project, day: date, starts_at: time, field: str = "on") -> None:
-    """No other session (regular, moved or extra) starts at the same moment."""
+def _free_slot(
+    session: Session, project: Project, day: date, starts_at: time, field: str = "on", moving: date | None = None
+) -> None:
+    """No other session (regular, moved or extra) starts at the same moment (`moving`: the regular
+    session being moved, which will not be there)."""
     clash = session.exec(
         select(SessionChange).where(
             SessionChange.project_id == project.id,
@@ -281,7 +284,7 @@ def _free_slot(session: Session, project: Project, day: date, starts_at: time, f
             SessionChange.original_date == day,
         )
     ).first()
-    regular = project.starts_at == starts_at and is_session_day(project, day) and cancelled is None
+    regular = project.starts_at == starts_at and day != moving and is_session_day(project, day) and cancelled is None
     if clash is not None or regular:
         message = f"There is already a session on {_long(day)} at {format_time(starts_at)}."
         raise Conflict(message, errors={field: message})
@@ -371,8 +374,7 @@ def move_session(
     if data.to == data.on and starts_at == project.starts_at and ends_at == project.ends_at:
         message = "That is the session's usual day and time: change the day or the time."
         raise Invalid(message, errors={"to": message})
-    if data.to != data.on:
-        _free_slot(session, project, data.to, starts_at, field="to")
+    _free_slot(session, project, data.to, starts_at, field="to", moving=data.on)
     return _save(session, project, by, **values)
 
 

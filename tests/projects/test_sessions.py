@@ -104,6 +104,15 @@ class TestChanges:
         project, owner = tuesdays
         change = move(db, project, owner, date(2027, 1, 19), date(2027, 1, 21))
         assert (change.starts_at, change.ends_at) == (time(10), time(12))
+        # The same day, a longer session: the session being moved does not clash with itself.
+        later = move(db, project, owner, date(2027, 1, 26), date(2027, 1, 26), time(10), time(13))
+        assert (later.session_date, later.ends_at) == (date(2027, 1, 26), time(13))
+        with pytest.raises(Invalid) as unchanged:
+            move(db, project, owner, date(2027, 2, 2), date(2027, 2, 2))
+        assert unchanged.value.errors["to"] == "That is the session's usual day and time: change the day or the time."
+        with pytest.raises(Conflict) as onto_another:  # onto the next regular session's day and time
+            move(db, project, owner, date(2027, 2, 2), date(2027, 2, 9))
+        assert onto_another.value.message == "There is already a session on Tuesday 9 February 2027 at 10am."
 
     def test_not_a_session_day(self, tuesdays, db):
         project, owner = tuesdays
@@ -183,3 +192,35 @@ class TestChanges:
         add(db, project, owner, date(2027, 2, 1), time(18), time(20), "Launch evening")
         seen = sessions.outlook(project, sessions.list_changes(db, project.id), today=BEFORE)
         assert seen.next_text == "Mon 1 Feb, 6pm to 8pm (extra session)"
+
+
+def test_the_same_cancellation_sent_twice_at_the_same_moment_saves_one(tuesdays, db, engine):
+    import threading
+
+    from sqlmodel import Session
+
+    from creative_minds.accounts.models import User
+    from projects.models import Project
+
+    project, owner = tuesdays
+    barrier, ids, errors = threading.Barrier(2), [], []
+
+    def send() -> None:
+        with Session(engine, expire_on_commit=False) as session:
+            mine, me = session.get(Project, project.id), session.get(User, owner.id)
+            barrier.wait()
+            try:
+                change = cancel(session, mine, me, date(2027, 1, 12), "bank holiday")
+                session.commit()
+                ids.append(change.id)
+            except Exception as exc:  # noqa: BLE001 - the test reports any failure
+                session.rollback()
+                errors.append(exc)
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == [] and len(ids) == 2 and ids[0] == ids[1]
+    assert len(db.exec(select(SessionChange)).all()) == 1

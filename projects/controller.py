@@ -329,6 +329,12 @@ def _sessions_context(db_session: Session, project: Project) -> dict[str, Any]:
         "project": project,
         "upcoming": sessions.upcoming(project, changes, count=12),
         "changes": changes,
+        # A cancelled or moved session whose day the schedule no longer has (the day or dates were edited).
+        "off_schedule": {
+            c.id
+            for c in changes
+            if c.original_date is not None and not sessions.is_session_day(project, c.original_date)
+        },
         "values": {},
         "errors": {},
         "failed": None,

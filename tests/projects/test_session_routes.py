@@ -159,6 +159,18 @@ class TestBadInput:
         assert f"The session on {long(CANCELLED)} is already cancelled." in response.text
         assert changes(db) == 1
 
+    def test_a_change_the_schedule_no_longer_has_is_pointed_out(self, client, running, db):
+        project = running["project"]
+        login(client, running["owner"].email)
+        post_form(client, url(project, "/cancel"), {"cancel_on": CANCELLED.isoformat()})
+        assert "No longer a session day" not in client.get(url(project)).text
+        project.day_of_week = "WE"  # the group now meets on Wednesdays
+        db.add(project)
+        db.commit()
+        page = client.get(url(project)).text
+        assert "No longer a session day" in page
+        assert f"{long(CANCELLED)}, 10am to 12pm: <strong>cancelled" not in page  # nor listed as cancelled
+
     def test_undo(self, client, running, db):
         project = running["project"]
         login(client, running["owner"].email)

@@ -119,6 +119,9 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/projects/{project_id:int}/edit"): C | {"partner"},
     ("POST", "/projects/{project_id:int}/edit"): C | {"partner"},
     ("POST", "/projects/{project_id:int}/status"): C | {"partner"},
+    ("GET", "/projects/{project_id:int}/sessions"): C | {"partner"},
+    ("POST", "/projects/{project_id:int}/sessions/{action:str}"): C | {"partner"},
+    ("POST", "/projects/{project_id:int}/sessions/{change_id:int}/undo"): C | {"partner"},
     ("GET", "/api/partners"): SIGNED_IN,
     # Imports (coordinators only: they load and change the whole network)
     ("GET", "/imports"): C,

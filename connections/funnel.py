@@ -14,11 +14,16 @@ but coordinators:
    breakdown cell (a source, an equality answer) is hidden where the same cell one level up (the
    partner, the locality, the network) minus it would be fewer than 5 people.
 A row whose "connected" is hidden is hidden whole.
+5. Across dates: figures with small numbers hidden are always for all dates. Two periods that overlap
+   (or one inside another) would give a hidden count by subtraction (connected 1 Jan to 30 Jun 14, to
+   31 May 11: 3 people connected in June), and so would a calendar year beside "all dates", since the
+   same people are counted in each. With one period there is nothing to subtract, whatever is asked
+   for; coordinators, who see exact figures, choose any dates.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -83,6 +88,7 @@ class Funnel:
     by_equality: dict[str, list[Row]]
     exact: bool
     small_number: int
+    dates_set_aside: bool = False  # dates were asked for, but figures with small numbers hidden are for all dates
 
     def display(self, row: Row, stage: str) -> str:
         if self.exact or row.shows(stage):
@@ -321,7 +327,11 @@ def _labels(session: Session, scope: FunnelScope) -> str:
 
 def funnel(session: Session, scope: FunnelScope, *, small_number: int, exact: bool) -> Funnel:
     """The funnel for one activity, partner, locality or the network, with its breakdowns.
-    `exact` (coordinators) shows every figure; otherwise small numbers are hidden (see above)."""
+    `exact` (coordinators) shows every figure; otherwise small numbers are hidden (see above), and
+    the figures are for all dates (rule 5): any dates asked for are set aside (Funnel.dates_set_aside)."""
+    dates_set_aside = not exact and (scope.date_from is not None or scope.date_to is not None)
+    if not exact:
+        scope = replace(scope, date_from=None, date_to=None)
     # Rule 4 for breakdowns needs the same tables one level up: worked out in the same pass.
     levels = by_levels(session, [scope] + ([] if exact else _parent_scopes(session, scope)))
     counts, equality = levels[0]
@@ -354,7 +364,9 @@ def funnel(session: Session, scope: FunnelScope, *, small_number: int, exact: bo
     sources = {s.id: s.name for s in session.exec(select(ReferralSource))}
     by_source = breakdown(SOURCE, equality[SOURCE], sources)
     by_equality = {question.label: breakdown(name, equality[name], {}) for name, question in QUESTIONS.items()}
-    return Funnel(scope, _labels(session, scope), total, by_source, by_equality, exact, small_number)
+    return Funnel(
+        scope, _labels(session, scope), total, by_source, by_equality, exact, small_number, dates_set_aside
+    )
 
 
 # Track records on funding applications --------------------------------------------------------

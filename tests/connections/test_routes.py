@@ -82,9 +82,9 @@ class TestChampion:
     def test_records_a_connection_for_a_new_person_and_sees_its_code(self, client, db, net):
         login(client, net.champion.email)
         form = client.get(f"/connections/new?activity={net.activity.id}").text
-        key = re.search(r'name="form_key" value="([^"]+)"', form).group(1)
+        key = re.search(r'name="form_once" value="([^"]+)"', form).group(1)
         assert f'value="{net.activity.id}" selected' in form
-        data = {**FORMS["/connections/new"](net), "form_key": key, "notes": "Likes a quiet start"}
+        data = {**FORMS["/connections/new"](net), "form_once": key, "notes": "Likes a quiet start"}
         first = post_form(client, "/connections/new", data)
         again = post_form(client, "/connections/new", data)  # a double click
         assert first.status_code == again.status_code == 303

@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, func, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from connections import summary  # noqa: F401  (keeps the funnel's summary in step with every change)
 from connections.forms import AttendanceInput, ConnectionInput, RegisterInput, SourceInput
 from connections.models import (
     ActivityIntake,

@@ -295,9 +295,8 @@ def kept_levels(session: Session, scopes: list[FunnelScope]) -> list[tuple[Count
             table.c.came,
             table.c.still_going,
             table.c.paired,
-            *(getattr(Participant, q) for q in QUESTIONS),
+            *(table.c[q] for q in QUESTIONS),
         )
-        .join(Participant, col(Participant.id) == table.c.participant_id)
         .where(within, table.c.source_id == summary.ANY_SOURCE)
         .cte("people")
     )
@@ -313,7 +312,7 @@ def kept_levels(session: Session, scopes: list[FunnelScope]) -> list[tuple[Count
         .where(within, table.c.source_id != summary.ANY_SOURCE)
         .group_by(table.c.level, table.c.key, table.c.source_id),
     ] + [
-        sa.select(people.c.level, people.c.key, sa.literal(q), people.c[q], *sums(people)).group_by(
+        sa.select(people.c.level, people.c.key, sa.literal(q), sa.cast(people.c[q], sa.String), *sums(people)).group_by(
             people.c.level, people.c.key, people.c[q]
         )
         for q in QUESTIONS
@@ -327,9 +326,10 @@ def kept_levels(session: Session, scopes: list[FunnelScope]) -> list[tuple[Count
         if not question:
             found[(level, int(key))] = (cell, tables)
         elif cell["connected"]:
-            tables[question][
-                int(answer) if question == SOURCE else (answer if answer is not None else NOT_ANSWERED)
-            ] = cell
+            if question == SOURCE:
+                tables[question][int(answer)] = cell
+            else:
+                tables[question][summary.answer_of(question, int(answer)) or NOT_ANSWERED] = cell
     return [found[w] for w in wanted]
 
 

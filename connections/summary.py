@@ -4,8 +4,8 @@ came, are still going and have a wellbeing pair. The all-dates funnel is then su
 no counting of people at read time.
 
 The rows of a person are worked out again, from their connections, in the same transaction as anything
-that changes them (a connection recorded or changed, a register, a SWEMWBS form, an activity moved to
-another partner or locality, the person erased): the changed people are noted as the session flushes
+that changes them (a connection recorded or changed, a register, a SWEMWBS form, equality answers, an
+activity moved to another partner or locality, the person erased): the changed people are noted as the session flushes
 and refreshed before it commits, or before the funnel is read in that transaction. On PostgreSQL a
 transaction-scoped advisory lock per person makes two transactions refreshing the same person take
 turns, so the second works from the first one's committed connections (several app instances are
@@ -24,6 +24,8 @@ from sqlmodel import Field, Session, SQLModel, col, func
 
 from connections.models import Connection, Outcome
 from projects.models import Project
+from stories.equality import QUESTIONS
+from stories.participants.models import Participant
 from stories.scores.models import ScoreKind, WellbeingScore
 
 LEVELS = ("activity", "partner", "locality", "network")
@@ -44,6 +46,36 @@ class FunnelPerson(SQLModel, table=True):
     came: int = 0
     still_going: int = 0
     paired: int = 0
+    # The person's equality answers as codes (answer_code): counted without reading the participant.
+    age_band: int = 0
+    sex: int = 0
+    gender_identity: int = 0
+    ethnic_group: int = 0
+    disability: int = 0
+    sexual_orientation: int = 0
+    religion: int = 0
+
+
+OTHER_ANSWER = -1  # an answer not among the question's options (the forms allow none)
+
+
+def answer_code(column: Any, question: str) -> Any:
+    """0 for no answer, 1.. for the question's options in order, OTHER_ANSWER for anything else."""
+    options = QUESTIONS[question].options
+    return sa.case(
+        (column.is_(None), 0),
+        *((column == option, number) for number, option in enumerate(options, start=1)),
+        else_=OTHER_ANSWER,
+    )
+
+
+def answer_of(question: str, code: int) -> str | None:
+    """The answer a code stands for (None: not answered)."""
+    if code == 0:
+        return None
+    if code == OTHER_ANSWER:
+        return "Another answer"
+    return QUESTIONS[question].options[code - 1]
 
 
 def _rows(people: Iterable[int] | None) -> Any:
@@ -69,8 +101,10 @@ def _rows(people: Iterable[int] | None) -> Any:
             sa.case((came, 1), else_=0).label("came"),
             sa.case((Connection.outcome == Outcome.STILL_GOING.value, 1), else_=0).label("still_going"),
             sa.case((sa.and_(came, pairs.c.person.is_not(None)), 1), else_=0).label("paired"),
+            *(answer_code(getattr(Participant, q), q).label(q) for q in QUESTIONS),
         )
         .join(Project, col(Project.id) == Connection.project_id)
+        .join(Participant, col(Participant.id) == Connection.participant_id)
         .outerjoin(
             pairs, sa.and_(pairs.c.person == Connection.participant_id, pairs.c.project == Connection.project_id)
         )
@@ -94,12 +128,13 @@ def _rows(people: Iterable[int] | None) -> Any:
                     func.max(base.c.came).label("came"),
                     func.max(base.c.still_going).label("still_going"),
                     func.max(base.c.paired).label("paired"),
+                    *(func.max(base.c[q]).label(q) for q in QUESTIONS),
                 ).group_by(*groups)
             )
     return sa.union_all(*parts)
 
 
-_COLUMNS = ["level", "key", "source_id", "participant_id", "came", "still_going", "paired"]
+_COLUMNS = ["level", "key", "source_id", "participant_id", "came", "still_going", "paired", *QUESTIONS]
 
 
 def refresh(session: Session | OrmSession, people: Iterable[int]) -> None:
@@ -171,10 +206,13 @@ def _projects_moving(session: OrmSession, _context: object, _instances: object) 
 
 @event.listens_for(OrmSession, "after_flush")
 def _people_changed(session: OrmSession, _context: object) -> None:
-    """Connections and SWEMWBS forms added, changed or removed: their people are refreshed before commit."""
+    """Connections and SWEMWBS forms added, changed or removed, and equality answers changed: their people
+    are refreshed before commit."""
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, (Connection, WellbeingScore)):
             _note(session, [obj.participant_id])
+        elif isinstance(obj, Participant) and obj not in session.deleted:  # equality answers changed
+            _note(session, [obj.id])
 
 
 @event.listens_for(OrmSession, "before_commit")

@@ -18,6 +18,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
+from stories.equality import QUESTIONS  # the options' order gives the answer codes (connections/summary.py)
+
 # revision identifiers, used by Alembic.
 revision: str = "0016"
 down_revision: str | Sequence[str] | None = "0014"
@@ -31,9 +33,11 @@ _BASE = """
            p.locality_id AS locality, c.source_id AS source,
            CASE WHEN c.first_attended_on IS NOT NULL THEN 1 ELSE 0 END AS came,
            CASE WHEN c.outcome = 'still_going' THEN 1 ELSE 0 END AS still_going,
-           CASE WHEN c.first_attended_on IS NOT NULL AND pairs.person IS NOT NULL THEN 1 ELSE 0 END AS paired
+           CASE WHEN c.first_attended_on IS NOT NULL AND pairs.person IS NOT NULL THEN 1 ELSE 0 END AS paired,
+           {answers}
     FROM connection c
     JOIN project p ON p.id = c.project_id
+    JOIN participant person ON person.id = c.participant_id
     LEFT JOIN (
         SELECT participant_id AS person, project_id AS project FROM wellbeing_score
         WHERE metric_score IS NOT NULL GROUP BY participant_id, project_id HAVING count(DISTINCT kind) = 2
@@ -41,7 +45,19 @@ _BASE = """
 """
 
 
+def _code(question: str) -> str:
+    """0: not answered; 1..: the question's options in order; -1: anything else."""
+    options = QUESTIONS[question].options
+    whens = " ".join(
+        f"WHEN person.{question} = '{option.replace(chr(39), chr(39) * 2)}' THEN {number}"
+        for number, option in enumerate(options, start=1)
+    )
+    return f"CASE WHEN person.{question} IS NULL THEN 0 {whens} ELSE -1 END AS {question}"
+
+
 def _fill() -> None:
+    base = _BASE.format(answers=", ".join(_code(q) for q in QUESTIONS))
+    answers = ", ".join(f"max({q})" for q in QUESTIONS)
     parts = []
     for level, key in (("activity", "project"), ("partner", "partner"), ("locality", "locality"), ("network", None)):
         for by_source in (False, True):
@@ -49,11 +65,13 @@ def _fill() -> None:
             groups = ", ".join(["person"] + ([key] if key else []) + (["source"] if by_source else []))
             parts.append(
                 f"SELECT '{level}', {key_sql}, {'source' if by_source else '0'}, person, "
-                f"max(came), max(still_going), max(paired) FROM base GROUP BY {groups}"
+                f"max(came), max(still_going), max(paired), {answers} FROM base GROUP BY {groups}"
             )
     op.execute(
-        "INSERT INTO funnel_person (level, key, source_id, participant_id, came, still_going, paired) "
-        f"WITH base AS ({_BASE}) " + " UNION ALL ".join(parts)
+        "INSERT INTO funnel_person (level, key, source_id, participant_id, came, still_going, paired, "
+        + ", ".join(QUESTIONS)
+        + f") WITH base AS ({base}) "
+        + " UNION ALL ".join(parts)
     )
 
 
@@ -67,6 +85,13 @@ def upgrade() -> None:
         sa.Column("came", sa.Integer(), nullable=False),
         sa.Column("still_going", sa.Integer(), nullable=False),
         sa.Column("paired", sa.Integer(), nullable=False),
+        sa.Column("age_band", sa.Integer(), nullable=False),
+        sa.Column("sex", sa.Integer(), nullable=False),
+        sa.Column("gender_identity", sa.Integer(), nullable=False),
+        sa.Column("ethnic_group", sa.Integer(), nullable=False),
+        sa.Column("disability", sa.Integer(), nullable=False),
+        sa.Column("sexual_orientation", sa.Integer(), nullable=False),
+        sa.Column("religion", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["participant_id"],
             ["participant.id"],

@@ -309,7 +309,7 @@ def kept_levels(session: Session, scopes: list[FunnelScope]) -> list[tuple[Count
             people.c.level, people.c.key
         ),
         sa.select(table.c.level, table.c.key, sa.literal(SOURCE), sa.cast(table.c.source_id, sa.String), *sums(table))
-        .where(within, table.c.source_id != summary.ANY_SOURCE)
+        .where(within, table.c.source_id > summary.ANY_SOURCE)
         .group_by(table.c.level, table.c.key, table.c.source_id),
     ] + [
         sa.select(people.c.level, people.c.key, sa.literal(q), sa.cast(people.c[q], sa.String), *sums(people)).group_by(
@@ -321,7 +321,7 @@ def kept_levels(session: Session, scopes: list[FunnelScope]) -> list[tuple[Count
         w: (dict.fromkeys(STAGES, 0), {name: {} for name in (*QUESTIONS, SOURCE)}) for w in wanted
     }
     for level, key, question, answer, *values in session.execute(sa.union_all(*parts)):
-        counts, tables = found[(level, int(key))]
+        _, tables = found[(level, int(key))]
         cell = dict(zip(STAGES, (int(v or 0) for v in values)))
         if not question:
             found[(level, int(key))] = (cell, tables)

@@ -39,9 +39,10 @@ class FunnelPerson(SQLModel, table=True):
 
     __tablename__ = "funnel_person"
 
+    # In this order, the key reads one level's people by team or service (ANY_SOURCE: each once) and key.
     level: str = Field(primary_key=True, max_length=8)
-    key: int = Field(primary_key=True)  # the project, partner or locality id; 0 for the network
     source_id: int = Field(primary_key=True)  # a referral source, or ANY_SOURCE
+    key: int = Field(primary_key=True)  # the project, partner or locality id; 0 for the network
     participant_id: int = Field(primary_key=True, foreign_key="participant.id", index=True, ondelete="CASCADE")
     came: int = 0
     still_going: int = 0

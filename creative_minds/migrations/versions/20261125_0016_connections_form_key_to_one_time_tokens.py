@@ -79,8 +79,8 @@ def upgrade() -> None:
     op.create_table(
         "funnel_person",
         sa.Column("level", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
-        sa.Column("key", sa.Integer(), nullable=False),
         sa.Column("source_id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.Integer(), nullable=False),
         sa.Column("participant_id", sa.Integer(), nullable=False),
         sa.Column("came", sa.Integer(), nullable=False),
         sa.Column("still_going", sa.Integer(), nullable=False),
@@ -98,7 +98,7 @@ def upgrade() -> None:
             name=op.f("fk_funnel_person_participant_id_participant"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("level", "key", "source_id", "participant_id", name=op.f("pk_funnel_person")),
+        sa.PrimaryKeyConstraint("level", "source_id", "key", "participant_id", name=op.f("pk_funnel_person")),
     )
     with op.batch_alter_table("funnel_person", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_funnel_person_participant_id"), ["participant_id"], unique=False)

@@ -243,7 +243,7 @@ def _record_connection(session: Session, data: ConnectionInput, *, by: User) -> 
         if participant is None:
             message = f"There is no person with the code {data.code}. Check it with them, or tick “new person” to make a code."
             raise Invalid(message, errors={"code": message})
-        same_day = _same_day(session, participant.id, project.id, data.connected_on)  # type: ignore[arg-type]
+        same_day = _same_day(session, participant.id, project.id, data.connected_on)
         if same_day is not None:
             return same_day, False
     try:
@@ -279,7 +279,7 @@ def _record_connection(session: Session, data: ConnectionInput, *, by: User) -> 
         # The same person, activity and day was saved by a request running at the same time.
         again = None
         if participant is not None and participant.id is not None:
-            again = _same_day(session, participant.id, project.id, data.connected_on)  # type: ignore[arg-type]
+            again = _same_day(session, participant.id, project.id, data.connected_on)
         if again is None:
             raise
         return again, False

@@ -82,7 +82,7 @@ def answer_of(question: str, code: int) -> str | None:
 def _rows(people: Iterable[int] | None) -> Any:
     """(level, key, source, person, came, still going, paired) for these people (None: everyone)."""
     ids = None if people is None else sorted(set(people))
-    pairs_query = (
+    pairs_query: Any = (
         sa.select(col(WellbeingScore.participant_id).label("person"), col(WellbeingScore.project_id).label("project"))
         .where(col(WellbeingScore.metric_score).is_not(None))
         .group_by(WellbeingScore.participant_id, WellbeingScore.project_id)
@@ -92,7 +92,7 @@ def _rows(people: Iterable[int] | None) -> Any:
         pairs_query = pairs_query.where(col(WellbeingScore.participant_id).in_(ids))
     pairs = pairs_query.subquery()
     came = col(Connection.first_attended_on).is_not(None)
-    base_query = (
+    base_query: Any = (
         sa.select(
             col(Connection.participant_id).label("person"),
             col(Connection.project_id).label("project"),

@@ -253,9 +253,7 @@ def _codes_on(page: str) -> list[str]:
 
 
 class TestTheListIsPagedAndAudited:
-    def test_more_than_a_page_comes_a_page_at_a_time_nudges_first_and_every_page_is_in_the_trail(
-        self, client, db, net
-    ):
+    def test_more_than_a_page_comes_a_page_at_a_time_nudges_first_and_every_page_is_in_the_trail(self, client, db, net):
         from connections.service import PAGE_SIZE
 
         # Two waiting more than three weeks (the older first), then 53 newest first: 55, one more page than 50.
@@ -293,7 +291,11 @@ class TestTheListIsPagedAndAudited:
         login(client, net.partner_user.email)
         client.get(f"/connections/activities/{net.activity.id}")
         (event,) = db.exec(select(AuditEvent).where(AuditEvent.subject == "connection list")).all()
-        assert (event.action, event.user_name, event.subject_label) == ("read", "Pat Partner", "activity: Clay and Calm")
+        assert (event.action, event.user_name, event.subject_label) == (
+            "read",
+            "Pat Partner",
+            "activity: Clay and Calm",
+        )
         assert event.detail == f"1 shown: {connection.participant.code}"
 
 
@@ -316,7 +318,12 @@ class TestOneTimeToken:
         login(client, net.champion.email)
         for _ in range(2):
             token = re.search(r'name="form_once" value="([^"]+)"', client.get("/connections/new").text).group(1)
-            assert post_form(client, "/connections/new", {**FORMS["/connections/new"](net), "form_once": token}).status_code == 303
+            assert (
+                post_form(
+                    client, "/connections/new", {**FORMS["/connections/new"](net), "form_once": token}
+                ).status_code
+                == 303
+            )
         assert len(db.exec(select(Connection)).all()) == 2
 
     def test_another_champions_token_is_refused(self, db, net):
@@ -337,11 +344,15 @@ class TestFiguresAreForAllDates:
             net.connect(net.person(), on=days_ago(200))
         net.connect(net.person(), on=days_ago(10))
         login(client, net.member.email)
-        page = client.get(f"/connections/funnel?date_from={days_ago(300).isoformat()}&date_to={days_ago(100).isoformat()}").text
+        page = client.get(
+            f"/connections/funnel?date_from={days_ago(300).isoformat()}&date_to={days_ago(100).isoformat()}"
+        ).text
         assert re.findall(r'<td data-stage="connected">([^<]*)</td>', page) == ["7"]
         assert "the dates asked for are set aside" in page and 'name="date_from"' not in page
         client.cookies.clear()
         login(client, net.coordinator.email)
-        page = client.get(f"/connections/funnel?date_from={days_ago(300).isoformat()}&date_to={days_ago(100).isoformat()}").text
+        page = client.get(
+            f"/connections/funnel?date_from={days_ago(300).isoformat()}&date_to={days_ago(100).isoformat()}"
+        ).text
         assert re.findall(r'<td data-stage="connected">([^<]*)</td>', page) == ["6"]
         assert 'name="date_from"' in page

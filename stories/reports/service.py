@@ -78,8 +78,6 @@ def pair_mode(baseline_mode: str, follow_up_mode: str) -> str:
     return PairMode.SELF
 
 
-
-
 @dataclass(frozen=True)
 class Scope:
     project_id: int | None = None
@@ -169,25 +167,20 @@ class Table:
     classified: a pair or the reason it is left out, the pair's way of completing, and whether it is
     the course the person counts by at partner, locality and network level."""
 
-    def __init__(self, rows: Any, answers: bool, window: Window, today: date) -> None:
+    def __init__(self, data: Any, answers: bool, window: Window, today: date) -> None:
+        """`data`: one row per course, the whole numbers fetch_table asks for (see there)."""
         import numpy as np
 
-        data = np.asarray(rows, dtype=np.int64).reshape(-1, 11 + (len(QUESTIONS) if answers else 0))
-        (
-            self.participant_id,
-            self.project_id,
-            self.baseline_id,
-            self.baseline_day,
-            baseline_raw,
-            baseline_mode,
-            self.follow_up_id,
-            self.follow_up_day,
-            follow_up_raw,
-            follow_up_mode,
-            visible,
-        ) = (data[:, i].copy() for i in range(11))
-        self.answers = data[:, 11:] if answers else None
-        self.visible = visible.astype(bool)
+        data = np.asarray(data, dtype=np.int64).reshape(-1, len(_COLUMNS) + (1 if answers else 0))
+        self.participant_id, self.project_id, self.baseline_id, self.baseline_day = (data[:, i] for i in range(4))
+        self.follow_up_id, self.follow_up_day, forms = data[:, 4], data[:, 5], data[:, 6]
+        baseline_raw, baseline_mode = forms & 63, (forms >> 6) & 3
+        follow_up_raw, follow_up_mode = (forms >> 8) & 63, (forms >> 14) & 3
+        self.visible = ((forms >> 16) & 1).astype(bool)
+        self.answers = None
+        if answers:
+            packed = data[:, 7]
+            self.answers = np.stack([(packed >> shift) & mask for shift, mask in _ANSWER_BITS], axis=1)
         to_hundredths = np.array(_HUNDREDTHS_OF_RAW, dtype=np.int64)
         self.baseline = to_hundredths[baseline_raw]  # -1 when not scored
         self.follow_up = to_hundredths[follow_up_raw]  # -1 when not scored or none
@@ -433,6 +426,23 @@ def project_infos(session: Session) -> dict[int, ProjectInfo]:
     return {row[0]: ProjectInfo(*row) for row in session.exec(query)}
 
 
+_COLUMNS = (
+    "participant",
+    "project",
+    "baseline form",
+    "baseline day",
+    "follow-up form",
+    "follow-up day",
+    "both forms' raw scores and ways of completing, and whether the reader may see the person",
+)
+# Each equality answer's code in its own bits of one whole number: (shift, mask) for each question.
+_ANSWER_BITS: list[tuple[int, int]] = []
+for _question in QUESTIONS.values():
+    _width = (len(_question.options) + 1).bit_length()
+    _ANSWER_BITS.append((sum(w.bit_length() for _, w in _ANSWER_BITS), (1 << _width) - 1))
+assert sum(mask.bit_length() for _, mask in _ANSWER_BITS) <= 62
+
+
 def _day(column: Any, dialect: str) -> Any:
     """A date as its proleptic Gregorian ordinal (date.toordinal), worked out by the database."""
     if dialect == "sqlite":
@@ -447,39 +457,55 @@ def _completion_code(column: Any) -> Any:
 def fetch_table(
     session: Session, *, window: Window, by: User | None = None, answers: bool = False, today: date | None = None
 ) -> Table:
-    """Every course in the network, in one query of whole numbers (dates as day numbers, forms'
-    ways of completing and equality answers as codes), read straight into numpy columns. Always the
-    whole network, whatever the view: the blocks, and whom a person counts by, must not depend on
-    which view is asked for."""
+    """Every course in the network, in one query of whole numbers (dates as day numbers; both forms'
+    raw scores and ways of completing packed in one number, the equality answers' codes in another),
+    read straight into numpy columns. On PostgreSQL the rows come as one string of 4- and 8-byte
+    numbers (no Python object per value). Always the whole network, whatever the view: the blocks,
+    and whom a person counts by, must not depend on which view is asked for."""
+    import numpy as np
+
     connection = session.connection()
     dialect = connection.dialect.name
     base, follow = aliased(WellbeingScore), aliased(WellbeingScore)
-    if by is not None and by.is_coordinator:
-        visible: Any = sa.literal(1)
-    elif by is not None:
-        visible = sa.case((visible_to(by), 1), else_=0)
+    if by is None or by.is_coordinator:
+        visible: Any = sa.literal(1 if by is not None else 0)
     else:
-        visible = sa.literal(0)
+        visible = sa.case((visible_to(by), 1), else_=0)
+    forms = (
+        sa.func.coalesce(base.raw_score, 0)
+        + _completion_code(base.completion_mode) * 64
+        + sa.func.coalesce(follow.raw_score, 0) * 256
+        + sa.func.coalesce(_completion_code(follow.completion_mode), 0) * 16384
+        + visible * 65536
+    )
     columns = [
         base.participant_id,
         base.project_id,
         base.id,
         _day(base.completed_on, dialect),
-        sa.func.coalesce(base.raw_score, 0),
-        _completion_code(base.completion_mode),
         sa.func.coalesce(follow.id, 0),
         sa.func.coalesce(_day(follow.completed_on, dialect), 0),
-        sa.func.coalesce(follow.raw_score, 0),
-        _completion_code(follow.completion_mode),
-        visible,
+        forms,
     ]
-    needs_person = answers or not (by is None or by.is_coordinator)
     if answers:
-        for name, question in QUESTIONS.items():
+        packed: Any = sa.literal(0, sa.BigInteger)
+        for (name, question), (shift, _) in zip(QUESTIONS.items(), _ANSWER_BITS):
             options = {option: i for i, option in enumerate(question.options) if option != NOT_ANSWERED}
-            columns.append(sa.case(options, value=getattr(Participant, name), else_=len(question.options)))
+            code = sa.case(options, value=getattr(Participant, name), else_=len(question.options))
+            packed = packed + sa.cast(code, sa.BigInteger) * (1 << shift)
+        columns.append(packed)
+    if dialect == "postgresql":
+        sends = [sa.func.int4send(sa.cast(c, sa.Integer)) for c in columns[: len(_COLUMNS)]]
+        if answers:
+            sends.append(sa.func.int8send(sa.cast(columns[-1], sa.BigInteger)))
+        row = sends[0]
+        for send in sends[1:]:
+            row = row.op("||")(send)
+        selected: list[Any] = [sa.func.string_agg(row, sa.literal_column("''::bytea"))]
+    else:
+        selected = columns
     query = (
-        select(*columns)
+        select(*selected)
         .select_from(base)
         .join(
             follow,
@@ -490,11 +516,24 @@ def fetch_table(
         )
         .where(base.kind == ScoreKind.BASELINE.value)
     )
-    if needs_person:
+    if answers or not (by is None or by.is_coordinator):
         query = query.join(Participant, col(Participant.id) == base.participant_id)
     statement = query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
-    rows = connection.exec_driver_sql(str(statement)).fetchall()  # plain tuples of whole numbers
-    return Table(rows, answers, window, today or date.today())
+    cursor = connection.connection.cursor()  # the driver's own cursor: plain tuples, no row objects
+    try:
+        cursor.execute(str(statement))
+        if dialect == "postgresql":
+            blob = cursor.fetchone()[0] or b""
+            fields = [(f"c{i}", ">i4") for i in range(len(_COLUMNS))] + ([("answers", ">i8")] if answers else [])
+            record = np.frombuffer(bytes(blob), dtype=np.dtype(fields))
+            data: Any = np.empty((len(record), len(fields)), dtype=np.int64)
+            for i, (name, _) in enumerate(fields):
+                data[:, i] = record[name]
+        else:
+            data = cursor.fetchall()
+    finally:
+        cursor.close()
+    return Table(data, answers, window, today or date.today())
 
 
 # The evaluation ---------------------------------------------------------------------------------

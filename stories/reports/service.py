@@ -19,7 +19,6 @@ from fractions import Fraction
 from typing import Any, overload
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from creative_minds.accounts.models import User
@@ -489,44 +488,47 @@ def _whole_numbers(connection: sa.Connection, query: Any, narrow: int, *, wide: 
 def fetch_table(
     session: Session, *, window: Window, by: User | None = None, answers: bool = False, today: date | None = None
 ) -> Table:
-    """Every course in the network, in one query of whole numbers (dates as day numbers; both forms'
-    raw scores and ways of completing packed in one number, the equality answers' codes in another),
-    read straight into numpy columns. On PostgreSQL the rows come as one string of 4- and 8-byte
+    """Every course in the network from one scan of the forms (whole numbers: dates as day numbers,
+    raw score, way of completing and kind packed in one), baselines matched with their follow-ups by
+    numpy; the equality answers' codes and who the reader may see from one scan of the people. On PostgreSQL the rows come as one string of 4- and 8-byte
     numbers (no Python object per value). Always the whole network, whatever the view: the blocks,
     and whom a person counts by, must not depend on which view is asked for."""
     import numpy as np
 
     connection = session.connection()
     dialect = connection.dialect.name
-    base, follow = aliased(WellbeingScore), aliased(WellbeingScore)
-    forms = (
-        sa.func.coalesce(base.raw_score, 0)
-        + _completion_code(base.completion_mode) * 64
-        + sa.func.coalesce(follow.raw_score, 0) * 256
-        + sa.func.coalesce(_completion_code(follow.completion_mode), 0) * 16384
-        + (65536 if by is not None and by.is_coordinator else 0)
-    )
-    courses = (
+    score = WellbeingScore
+    forms = _whole_numbers(
+        connection,
         select(
-            base.participant_id,
-            base.project_id,
-            base.id,
-            _day(base.completed_on, dialect),
-            sa.func.coalesce(follow.id, 0),
-            sa.func.coalesce(_day(follow.completed_on, dialect), 0),
-            forms,
-        )
-        .select_from(base)
-        .join(
-            follow,
-            (follow.participant_id == base.participant_id)
-            & (follow.project_id == base.project_id)
-            & (follow.kind == ScoreKind.FOLLOW_UP.value),
-            isouter=True,
-        )
-        .where(base.kind == ScoreKind.BASELINE.value)
+            score.participant_id,
+            score.project_id,
+            score.id,
+            _day(score.completed_on, dialect),
+            sa.func.coalesce(score.raw_score, 0)
+            + _completion_code(score.completion_mode) * 64
+            + sa.case((col(score.kind) == ScoreKind.BASELINE.value, 0), else_=256),
+        ),
+        5,
     )
-    data = _whole_numbers(connection, courses, len(_COLUMNS))
+    # Each baseline with the same person's follow-up at the same project, if any (one of each at
+    # most: a unique constraint), matched by numpy: one scan of the forms instead of a self-join.
+    is_baseline = (forms[:, 4] >> 8) == 0
+    baselines, follow_ups = forms[is_baseline], forms[~is_baseline]
+    key = baselines[:, 0] * (1 << 31) + baselines[:, 1]
+    follow_key = follow_ups[:, 0] * (1 << 31) + follow_ups[:, 1]
+    order = np.argsort(follow_key, kind="stable")
+    follow_ups, follow_key = follow_ups[order], follow_key[order]
+    place = np.searchsorted(follow_key, key).clip(0, max(len(follow_key) - 1, 0))
+    found = follow_key[place] == key if len(follow_key) else np.zeros(len(key), dtype=bool)
+    matched = follow_ups[place] if len(follow_ups) else np.zeros((len(key), 5), dtype=np.int64)
+    data = np.zeros((len(baselines), len(_COLUMNS)), dtype=np.int64)
+    data[:, :4] = baselines[:, :4]
+    data[:, 4] = np.where(found, matched[:, 2], 0)
+    data[:, 5] = np.where(found, matched[:, 3], 0)
+    data[:, 6] = (baselines[:, 4] & 255) | np.where(found, (matched[:, 4] & 255) << 8, 0)
+    if by is not None and by.is_coordinator:
+        data[:, 6] |= 1 << 16
     if answers or (by is not None and not by.is_coordinator):
         # Who the reader may see and the equality answers: one row per person, matched by numpy
         # (a join in the query above costs more than this whole second query).

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import random
 import secrets
-from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -950,28 +949,27 @@ def _shuffle(rows: list) -> None:
 def breakdown_csv(evaluation: Evaluation, question: str) -> str:
     """One equality answer beside each pair (network level), filled only where that answer's cell is
     shown for that year; nothing else that could be cross-tabulated with it."""
-    index = list(QUESTIONS).index(question)
+    import numpy as np
+
+    assert evaluation.table is not None and evaluation.table.answers is not None
+    table, index = evaluation.table, evaluation.pair_index
     options = (*QUESTIONS[question].options, NOT_ANSWERED)
-    small = evaluation.small_number
-    rows = []
-    by_year: dict[int, list[Course]] = defaultdict(list)
-    for pair in evaluation.pairs:
-        by_year[pair.year].append(pair)
-    for year, year_pairs in sorted(by_year.items()):
-        groups: dict[str, list[Course]] = defaultdict(list)
-        for pair in year_pairs:
-            groups[options[pair.answers[index]]].append(pair)
-        for cell in suppress([Cell(label, len(g), g) for label, g in groups.items()], small):
-            for pair in cell.value:
-                rows.append(
-                    [
-                        year,
-                        "" if cell.hidden else cell.label,
-                        format_hundredths(pair.baseline),
-                        format_hundredths(pair.follow_up),
-                        format_hundredths(pair.change),
-                    ]
-                )
+    codes = table.answers[index, list(QUESTIONS).index(question)]
+    years = table.year[index]
+    before, after = table.baseline[index], table.follow_up[index]
+    label = np.empty(len(index), dtype=object)
+    for year in np.unique(years).tolist():
+        in_year = years == year
+        counts = np.bincount(codes[in_year], minlength=len(options))
+        cells = suppress(
+            [Cell(option, int(counts[i]), i) for i, option in enumerate(options) if counts[i]], evaluation.small_number
+        )
+        for cell in cells:
+            label[in_year & (codes == cell.value)] = "" if cell.hidden else cell.label
+    rows = [
+        [year, text, format_hundredths(b), format_hundredths(a), format_hundredths(a - b)]
+        for year, text, b, a in zip(years.tolist(), label.tolist(), before.tolist(), after.tolist())
+    ]
     _shuffle(rows)
     out = io.StringIO()
     writer = safe_writer(out)

@@ -6,6 +6,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from creative_minds.accounts.models import User
@@ -30,7 +31,15 @@ def record(
     detail: str = "",
 ) -> AuditEvent:
     """Append an event in the same transaction as the act it records (so one is never kept without the other)."""
-    event = AuditEvent(
+    event = _event(by, action, subject, subject_id, label, detail)
+    session.add(event)
+    return event
+
+
+def _event(
+    by: User | None, action: AuditAction, subject: str, subject_id: int | None, label: str, detail: str
+) -> AuditEvent:
+    return AuditEvent(
         user_id=by.id if by else None,
         user_name=by.full_name[:120] if by else "the system",
         action=action.value,
@@ -40,8 +49,23 @@ def record(
         detail=detail[:2000],
         address=(client_address.get() or "")[:64],
     )
-    session.add(event)
-    return event
+
+
+def record_many(
+    session: Session,
+    *,
+    by: User | None,
+    action: AuditAction,
+    subject: str,
+    entries: list[tuple[int | None, str, str]],
+) -> None:
+    """`record` for many acts at once (a bulk import): one event per (subject id, label, detail), the
+    same events `record` would append, written in one statement in the same transaction."""
+    if not entries:
+        return
+    events = [_event(by, action, subject, subject_id, label, detail) for subject_id, label, detail in entries]
+    columns = [c.key for c in AuditEvent.__table__.columns if c.key != "id"]  # type: ignore[attr-defined]
+    session.execute(insert(AuditEvent), [{name: getattr(e, name) for name in columns} for e in events])
 
 
 def require_reason(reason: str | None, what: str) -> str:

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import insert
+from sqlmodel import Session, col, select
 
 from creative_minds.accounts.models import User
 from creative_minds.audit import service as audit
 from creative_minds.audit.models import AuditAction
-from creative_minds.db import get_or_404
-from creative_minds.exceptions import Forbidden, Invalid, NotFound
+from creative_minds.db import MAX_ID, get_or_404
+from creative_minds.exceptions import DomainError, Forbidden, Invalid, NotFound
 from creative_minds.timeutil import today, utcnow
-from stories.participants.models import Participant
-from stories.participants.service import check_can_see
+from stories.participants.models import Participant, ParticipantProject
+from stories.participants.service import NOT_YOURS, check_access, check_can_see, visible_to
 from stories.scores import swemwbs
 from stories.scores.forms import ScoreInput
 from stories.scores.models import CompletionMode, ScoreKind, WellbeingScore, WellbeingScoreRevision
@@ -92,7 +93,24 @@ def score_values(score: WellbeingScore) -> dict[str, Any]:
 
 def _check(session: Session, participant: Participant, data: ScoreInput, *, ignore: int | None = None) -> None:
     """Rules every save follows (new or corrected)."""
-    if data.project_id not in {link.project_id for link in participant.project_links}:
+    baseline = follow_up = None
+    if data.kind == ScoreKind.FOLLOW_UP:
+        baseline = find_score(session, participant.id, data.project_id, ScoreKind.BASELINE)
+    else:
+        follow_up = find_score(session, participant.id, data.project_id, ScoreKind.FOLLOW_UP)
+    _check_with({link.project_id for link in participant.project_links}, data, baseline, follow_up, ignore=ignore)
+
+
+def _check_with(
+    project_ids: set[int],
+    data: ScoreInput,
+    baseline: WellbeingScore | None,
+    follow_up: WellbeingScore | None,
+    *,
+    ignore: int | None,
+) -> None:
+    """_check's rules, given the participant's projects and their saved baseline or follow-up for the project."""
+    if data.project_id not in project_ids:
         raise Invalid(
             "Choose one of the participant's projects.",
             errors={"project_id": "Choose one of this participant's projects, or add the project to them first."},
@@ -102,7 +120,6 @@ def _check(session: Session, participant: Participant, data: ScoreInput, *, igno
     except swemwbs.ItemError as exc:
         raise Invalid(str(exc), errors={"items": str(exc)}) from exc
     if data.kind == ScoreKind.FOLLOW_UP:
-        baseline = find_score(session, participant.id, data.project_id, ScoreKind.BASELINE)
         if baseline is None or baseline.id == ignore:
             raise Invalid(
                 "A follow-up needs a baseline first.",
@@ -116,7 +133,6 @@ def _check(session: Session, participant: Participant, data: ScoreInput, *, igno
                 },
             )
     else:
-        follow_up = find_score(session, participant.id, data.project_id, ScoreKind.FOLLOW_UP)
         if follow_up is not None and follow_up.id != ignore and follow_up.completed_on < data.completed_on:
             raise Invalid(
                 "The baseline is dated after the follow-up.",
@@ -170,6 +186,80 @@ def record_score(
         detail=f"{data.kind.value} on {data.completed_on:%d/%m/%Y}",
     )
     return score
+
+
+def record_scores(session: Session, rows: list[tuple[int, ScoreInput]], *, by: User) -> list[int | DomainError]:
+    """Save many new forms at once (a bulk import): (participant id, form) pairs, each checked by the
+    rules record_score follows (without `replace`: a form already saved is refused with
+    AlreadyRecorded), in order, so a follow-up finds a baseline saved earlier in the same call.
+
+    The participants, their projects and their saved forms are read once for all the rows; the forms
+    and their audit events are written in a few statements. Returns, for each row, the new form's id
+    or the error that refused the row (nothing saved for it)."""
+    check_access(by)
+    wanted = sorted({participant_id for participant_id, _ in rows if 0 < participant_id <= MAX_ID})
+    codes: dict[int, str] = dict(
+        session.exec(select(Participant.id, Participant.code).where(col(Participant.id).in_(wanted))).all()  # type: ignore[arg-type]
+    )
+    visible = set(codes)
+    if not by.is_coordinator:
+        visible = set(session.exec(select(Participant.id).where(col(Participant.id).in_(wanted), visible_to(by))))  # type: ignore[arg-type]
+    projects: dict[int, set[int]] = {}
+    for participant_id, project_id in session.exec(
+        select(ParticipantProject.participant_id, ParticipantProject.project_id).where(
+            col(ParticipantProject.participant_id).in_(wanted)
+        )
+    ):
+        projects.setdefault(participant_id, set()).add(project_id)
+    saved = {
+        (score.participant_id, score.project_id, score.kind): score
+        for score in session.exec(select(WellbeingScore).where(col(WellbeingScore.participant_id).in_(wanted)))
+    }
+    results: list[int | DomainError] = []
+    made: list[tuple[int, WellbeingScore]] = []
+    for index, (participant_id, data) in enumerate(rows):
+        try:
+            code = codes.get(participant_id)
+            if code is None:
+                raise NotFound(f"There is no participant number {participant_id}.")
+            if participant_id not in visible:
+                raise Forbidden(NOT_YOURS)
+            key = (participant_id, data.project_id)
+            existing = saved.get((*key, data.kind.value))
+            baseline = saved.get((*key, ScoreKind.BASELINE.value)) if data.kind == ScoreKind.FOLLOW_UP else None
+            follow_up = saved.get((*key, ScoreKind.FOLLOW_UP.value)) if data.kind != ScoreKind.FOLLOW_UP else None
+            ignore = existing.id if existing is not None else None
+            _check_with(projects.get(participant_id, set()), data, baseline, follow_up, ignore=ignore)
+            if existing is not None:
+                raise AlreadyRecorded(Participant(id=participant_id, code=code), existing)
+        except DomainError as exc:
+            results.append(exc)
+            continue
+        score = WellbeingScore(
+            participant_id=participant_id,
+            recorded_by_id=by.id,
+            project_id=data.project_id,
+            kind=data.kind.value,
+            completed_on=data.completed_on,
+        )
+        _fill(score, data)
+        score.id = -1 - len(made)  # not saved yet: an id no saved form has, until the real one is known
+        saved[(*key, data.kind.value)] = score
+        made.append((index, score))
+        results.append(0)
+    if not made:
+        return results
+    columns = [c.key for c in WellbeingScore.__table__.columns if c.key != "id"]  # type: ignore[attr-defined]
+    ids = session.scalars(
+        insert(WellbeingScore).returning(WellbeingScore.id, sort_by_parameter_order=True),
+        [{name: getattr(score, name) for name in columns} for _, score in made],
+    ).all()
+    events = []
+    for (index, score), score_id in zip(made, ids, strict=True):
+        results[index] = score_id
+        events.append((score_id, codes[score.participant_id], f"{score.kind} on {score.completed_on:%d/%m/%Y}"))
+    audit.record_many(session, by=by, action=AuditAction.CREATE, subject="score", entries=events)
+    return results
 
 
 def can_correct(user: User, score: WellbeingScore) -> bool:

@@ -200,10 +200,13 @@ def _apply(session: Session, project: Project, data: ProjectInput) -> None:
     _fill(project, data, champion_ids)
 
 
+_SCALAR_FIELDS = set(ProjectInput.model_fields) - {"categories", "age_groups", "champion_ids", "latitude", "longitude"}
+
+
 def _fill(project: Project, data: ProjectInput, champion_ids: list[int]) -> None:
     """Write the checked input into the project (its locality and champions checked already)."""
     project.latitude, project.longitude = _coordinates(data)
-    scalar = data.model_dump(exclude={"categories", "age_groups", "champion_ids", "latitude", "longitude"})
+    scalar = data.model_dump(include=_SCALAR_FIELDS)  # the form's own fields only, never a subclass's
     for key, raw in scalar.items():
         value = (raw or "") if key in ("contact_email", "contact_phone") else raw
         setattr(project, key, value.value if hasattr(value, "value") else value)

@@ -668,10 +668,10 @@ class SwemwbsImporter(Importer):
     def create_many(self, session: Session, rows: list[BaseModel], *, by: User) -> list[int | DomainError]:
         from stories.scores import service
 
-        pairs = []
+        pairs: list[tuple[int, ScoreInput]] = []
         for row in rows:
             assert isinstance(row, ScoreRow)
-            pairs.append((row.participant_id, ScoreInput.model_validate(row.model_dump(exclude={"participant_id"}))))
+            pairs.append((row.participant_id, row))  # a ScoreRow is a checked ScoreInput
         return service.record_scores(session, pairs, by=by)
 
     def save(self, session: Session, record_id: int | None, data: BaseModel, *, by: User) -> int:

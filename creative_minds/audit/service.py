@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
@@ -13,6 +14,7 @@ from creative_minds.accounts.models import User
 from creative_minds.audit.models import AuditAction, AuditEvent
 from creative_minds.exceptions import Forbidden, Invalid
 from creative_minds.pagination import Page, paginate
+from creative_minds.timeutil import utcnow
 
 # Set for each request by the web layer (creative_minds/audit/middleware.py); None outside requests.
 client_address: ContextVar[str | None] = ContextVar("client_address", default=None)
@@ -39,16 +41,23 @@ def record(
 def _event(
     by: User | None, action: AuditAction, subject: str, subject_id: int | None, label: str, detail: str
 ) -> AuditEvent:
-    return AuditEvent(
-        user_id=by.id if by else None,
-        user_name=by.full_name[:120] if by else "the system",
-        action=action.value,
-        subject=subject,
-        subject_id=subject_id,
-        subject_label=label[:120],
-        detail=detail[:2000],
-        address=(client_address.get() or "")[:64],
-    )
+    return AuditEvent(**_event_values(by, action, subject, subject_id, label, detail))
+
+
+def _event_values(
+    by: User | None, action: AuditAction, subject: str, subject_id: int | None, label: str, detail: str
+) -> dict[str, Any]:
+    return {
+        "at": utcnow(),
+        "user_id": by.id if by else None,
+        "user_name": by.full_name[:120] if by else "the system",
+        "action": action.value,
+        "subject": subject,
+        "subject_id": subject_id,
+        "subject_label": label[:120],
+        "detail": detail[:2000],
+        "address": (client_address.get() or "")[:64],
+    }
 
 
 def record_many(
@@ -61,11 +70,11 @@ def record_many(
 ) -> None:
     """`record` for many acts at once (a bulk import): one event per (subject id, label, detail), the
     same events `record` would append, written in one statement in the same transaction."""
-    if not entries:
-        return
-    events = [_event(by, action, subject, subject_id, label, detail) for subject_id, label, detail in entries]
-    columns = [c.key for c in AuditEvent.__table__.columns if c.key != "id"]  # type: ignore[attr-defined]
-    session.execute(insert(AuditEvent), [{name: getattr(e, name) for name in columns} for e in events])
+    if entries:
+        session.execute(
+            insert(AuditEvent),
+            [_event_values(by, action, subject, subject_id, label, detail) for subject_id, label, detail in entries],
+        )
 
 
 def require_reason(reason: str | None, what: str) -> str:

@@ -17,7 +17,7 @@ from creative_minds.audit.models import AuditAction
 from creative_minds.db import MAX_ID, get_or_404
 from creative_minds.exceptions import Forbidden, Invalid
 from creative_minds.localities import Locality
-from creative_minds.timeutil import today
+from creative_minds.timeutil import today, utcnow
 from projects.models import Project
 from stories.equality import QUESTIONS
 from stories.participants.forms import ParticipantInput
@@ -136,16 +136,14 @@ def create_participants(session: Session, rows: list[ParticipantInput], *, by: U
     if not made:
         return results
     codes = _new_codes(session, len(made))
-    participants = []
-    for code, (_, data) in zip(codes, made, strict=True):
-        participant = Participant(code=code, created_by_id=by.id)
-        for name in QUESTIONS:
-            setattr(participant, name, getattr(data, name))
-        participants.append(participant)
-    columns = [c.key for c in Participant.__table__.columns if c.key != "id"]  # type: ignore[attr-defined]
+    now = utcnow()
+    # The values create_participant gives a new Participant.
+    participants = [
+        {"code": code, "created_by_id": by.id, "created_at": now, **{name: getattr(data, name) for name in QUESTIONS}}
+        for code, (_, data) in zip(codes, made, strict=True)
+    ]
     ids = session.scalars(
-        sa.insert(Participant).returning(Participant.id, sort_by_parameter_order=True),
-        [{name: getattr(p, name) for name in columns} for p in participants],
+        sa.insert(Participant).returning(Participant.id, sort_by_parameter_order=True), participants
     ).all()
     links = []
     joined = today()

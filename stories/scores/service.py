@@ -7,7 +7,9 @@ replaced it, when and why.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol
 
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
@@ -104,8 +106,8 @@ def _check(session: Session, participant: Participant, data: ScoreInput, *, igno
 def _check_with(
     project_ids: set[int],
     data: ScoreInput,
-    baseline: WellbeingScore | None,
-    follow_up: WellbeingScore | None,
+    baseline: _Dated | None,
+    follow_up: _Dated | None,
     *,
     ignore: int | None,
 ) -> None:
@@ -142,15 +144,42 @@ def _check_with(
             )
 
 
-def _fill(score: WellbeingScore, data: ScoreInput) -> None:
+def _form_values(data: ScoreInput) -> dict[str, Any]:
+    """What a saved form holds from the form's answers: the answers, and the scores worked out from them."""
     raw, metric = swemwbs.score(data.items)
-    score.project_id = data.project_id
-    score.kind = data.kind.value
-    score.completed_on = data.completed_on
-    score.completion_mode = data.completion_mode.value
-    score.raw_score, score.metric_score = raw, metric
-    for name, value in zip(ITEM_FIELDS, data.items):
+    return {
+        "project_id": data.project_id,
+        "kind": data.kind.value,
+        "completed_on": data.completed_on,
+        "completion_mode": data.completion_mode.value,
+        "raw_score": raw,
+        "metric_score": metric,
+        **dict(zip(ITEM_FIELDS, data.items, strict=True)),
+    }
+
+
+def _fill(score: WellbeingScore, data: ScoreInput) -> None:
+    for name, value in _form_values(data).items():
         setattr(score, name, value)
+
+
+class _Dated(Protocol):
+    """A saved form as the rules need it: its id and date."""
+
+    @property
+    def id(self) -> int | None: ...
+
+    @property
+    def completed_on(self) -> date: ...
+
+
+@dataclass
+class _Pending:
+    """A form checked and about to be written by record_scores (a negative id until it has its own)."""
+
+    id: int
+    completed_on: date
+    values: dict[str, Any]
 
 
 def record_score(
@@ -211,12 +240,13 @@ def record_scores(session: Session, rows: list[tuple[int, ScoreInput]], *, by: U
         )
     ):
         projects.setdefault(participant_id, set()).add(project_id)
-    saved = {
+    saved: dict[tuple[int, int, str], WellbeingScore | _Pending] = {
         (score.participant_id, score.project_id, score.kind): score
         for score in session.exec(select(WellbeingScore).where(col(WellbeingScore.participant_id).in_(wanted)))
     }
     results: list[int | DomainError] = []
-    made: list[tuple[int, WellbeingScore]] = []
+    made: list[tuple[int, _Pending]] = []
+    now = utcnow()
     for index, (participant_id, data) in enumerate(rows):
         try:
             code = codes.get(participant_id)
@@ -231,33 +261,38 @@ def record_scores(session: Session, rows: list[tuple[int, ScoreInput]], *, by: U
             ignore = existing.id if existing is not None else None
             _check_with(projects.get(participant_id, set()), data, baseline, follow_up, ignore=ignore)
             if existing is not None:
+                if isinstance(existing, _Pending):  # saved by an earlier row of this call
+                    existing = WellbeingScore(**existing.values)
                 raise AlreadyRecorded(Participant(id=participant_id, code=code), existing)
         except DomainError as exc:
             results.append(exc)
             continue
-        score = WellbeingScore(
-            participant_id=participant_id,
-            recorded_by_id=by.id,
-            project_id=data.project_id,
-            kind=data.kind.value,
-            completed_on=data.completed_on,
-        )
-        _fill(score, data)
-        score.id = -1 - len(made)  # not saved yet: an id no saved form has, until the real one is known
-        saved[(*key, data.kind.value)] = score
-        made.append((index, score))
+        # The same values record_score gives a new WellbeingScore.
+        values = {
+            "participant_id": participant_id,
+            "recorded_by_id": by.id,
+            "created_at": now,
+            "corrected_by_id": None,
+            "corrected_at": None,
+            **_form_values(data),
+        }
+        pending = _Pending(-1 - len(made), data.completed_on, values)  # no saved form has a negative id
+        saved[(*key, data.kind.value)] = pending
+        made.append((index, pending))
         results.append(0)
     if not made:
         return results
-    columns = [c.key for c in WellbeingScore.__table__.columns if c.key != "id"]  # type: ignore[attr-defined]
     ids = session.scalars(
         insert(WellbeingScore).returning(WellbeingScore.id, sort_by_parameter_order=True),
-        [{name: getattr(score, name) for name in columns} for _, score in made],
+        [pending.values for _, pending in made],
     ).all()
     events = []
-    for (index, score), score_id in zip(made, ids, strict=True):
+    for (index, pending), score_id in zip(made, ids, strict=True):
         results[index] = score_id
-        events.append((score_id, codes[score.participant_id], f"{score.kind} on {score.completed_on:%d/%m/%Y}"))
+        values = pending.values
+        events.append(
+            (score_id, codes[values["participant_id"]], f"{values['kind']} on {pending.completed_on:%d/%m/%Y}")
+        )
     audit.record_many(session, by=by, action=AuditAction.CREATE, subject="score", entries=events)
     return results
 

@@ -36,7 +36,9 @@ def network(db) -> dict[str, str]:
         ),
     )
     run(db, "participants", csv_file("External code,Projects", "OLD-1,J1", "OLD-2,J1", "OLD-3,J2"))
-    keys = dict(db.exec(select(ImportKey.external_id, ImportKey.record_id).where(ImportKey.kind == "participants")).all())
+    keys = dict(
+        db.exec(select(ImportKey.external_id, ImportKey.record_id).where(ImportKey.kind == "participants")).all()
+    )
     codes = dict(db.exec(select(Participant.id, Participant.code)).all())
     return {external: codes[record] for external, record in keys.items()}
 
@@ -270,7 +272,7 @@ class TestProjectStatus:
         ]
         outcome = run(db, "projects", csv_file(self.HEADER, *rows), ImportMode.SKIP_BAD_ROWS)
         assert outcome.created == 4
-        assert [str(p) for p in outcome.problems][0] == (
+        assert str(outcome.problems[0]) == (
             "Row 6, status: 'Funded': an imported project can be Draft, Submitted, Withdrawn. "
             "Funding decisions move projects on from there."
         )

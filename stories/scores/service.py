@@ -282,10 +282,20 @@ def record_scores(session: Session, rows: list[tuple[int, ScoreInput]], *, by: U
         results.append(0)
     if not made:
         return results
-    ids = session.scalars(
-        insert(WellbeingScore).returning(WellbeingScore.id, sort_by_parameter_order=True),
-        [pending.values for _, pending in made],
-    ).all()
+    # Written without RETURNING (a plain executemany is many times quicker on PostgreSQL), then the new
+    # ids read back by the form's unique (participant, project, kind).
+    session.execute(insert(WellbeingScore), [pending.values for _, pending in made])
+    written = {(p.values["participant_id"], p.values["project_id"], p.values["kind"]) for _, p in made}
+    found = {
+        (participant_id, project_id, kind): score_id
+        for score_id, participant_id, project_id, kind in session.execute(
+            select(
+                WellbeingScore.id, WellbeingScore.participant_id, WellbeingScore.project_id, WellbeingScore.kind
+            ).where(col(WellbeingScore.participant_id).in_(sorted({key[0] for key in written})))
+        )
+        if (participant_id, project_id, kind) in written
+    }
+    ids = [found[(p.values["participant_id"], p.values["project_id"], p.values["kind"])] for _, p in made]
     events = []
     for (index, pending), score_id in zip(made, ids, strict=True):
         results[index] = score_id

@@ -1,7 +1,9 @@
 """Import a table of rows: check every row, then save the good ones through the features' services.
 
-`run_import` works inside the caller's transaction. Each row is saved in a savepoint, so a row the
-service refuses leaves nothing behind. In ALL_OR_NOTHING mode one bad row refuses the whole file
+`run_import` works inside the caller's transaction, a chunk of rows at a time. New records are made
+by the feature's bulk service (the same rules as its form, checked row by row, written in a few
+statements) in a savepoint; a changed row, or every row of a kind without a bulk service, is saved
+on its own in a savepoint. Either way a row the service refuses leaves nothing behind. In ALL_OR_NOTHING mode one bad row refuses the whole file
 (ImportRefused: the caller rolls everything back); in SKIP_BAD_ROWS mode the bad rows are left out
 and reported. A preview is the same run rolled back, so it finds exactly the problems the import
 will meet (a postcode that cannot be placed, a partner that is archived...).
@@ -184,9 +186,8 @@ def run_import(
             for number, raw in table.rows
         ]
     )
-    done = 0
-    while rows:
-        chunk, rows = rows[:CLEAR_EVERY], rows[CLEAR_EVERY:]
+    for start in range(0, len(rows), CLEAR_EVERY):
+        chunk = rows[start : start + CLEAR_EVERY]
         checked: list[_Row] = []
         for number, cells in chunk:
             formulas = [name for name, value in cells.items() if value.startswith("=") and len(value) > 1]
@@ -212,9 +213,8 @@ def run_import(
             seen[external] = number
             checked.append(_Row(number, cells, external, fingerprint(cells)))
         _import_chunk(session, importer, lookups, checked, outcome, problems, by=by)
-        done += len(chunk)
         if progress is not None:
-            progress(done, outcome.total)
+            progress(start + len(chunk), outcome.total)
         # Every flush looks through every object the session holds, so a session holding thousands of
         # saved rows makes each row slower than the last. Written rows are not needed again: let them
         # go (the transaction stays open; nothing is committed).

@@ -308,3 +308,75 @@ class TestProjectStatus:
         accepted = {row[0].value: (row[1].value, row[2].value) for row in book.worksheets[1].iter_rows(min_row=2)}
         assert accepted["Status"][0] == "Optional"
         assert accepted["Status"][1].startswith("Draft; Submitted; Withdrawn")
+
+
+@pytest.mark.usefixtures("db")
+class TestCreateProjectsKeepsCreateProjectsRules:
+    def test_each_row_is_refused_as_create_project_refuses_it(self, db):
+        from creative_minds.accounts.models import Role
+        from creative_minds.exceptions import Invalid
+        from partners.service import archive_partner
+        from projects.forms import ProjectInput
+        from projects.service import create_project, create_projects
+        from tests.utils import make_partner, project_data
+
+        coordinator = make_user(db)
+        open_partner = make_partner(db, coordinator, name="Open Group")
+        closed = make_partner(db, coordinator, name="Closed Group")
+        archive_partner(db, closed, by=coordinator)
+        champion = make_user(db, Role.CHAMPION)
+        away = make_user(db, Role.CHAMPION)
+        away.is_active = False
+        db.add(away)
+        db.commit()
+        rows = [
+            project_data(db, open_partner.id, title="Fine", champion_ids=[champion.id]),
+            project_data(db, closed.id, title="Archived partner"),
+            project_data(db, 999_999, title="No partner"),
+            project_data(db, open_partner.id, title="Inactive champion", champion_ids=[away.id]),
+            project_data(db, open_partner.id, title="Nowhere", locality_id=999_999),
+        ]
+        inputs = [ProjectInput.model_validate(row) for row in rows]
+        one_by_one = []
+        for data in inputs:
+            with db.begin_nested() as nested:
+                try:
+                    one_by_one.append(create_project(db, data, by=coordinator).title)
+                except Invalid as exc:
+                    one_by_one.append((exc.message, exc.errors))
+                nested.rollback()
+        results = create_projects(db, inputs, by=coordinator)
+        in_bulk = [
+            (r.message, r.errors) if isinstance(r, Invalid) else db.get(Project, r).title  # type: ignore[union-attr]
+            for r in results
+        ]
+        assert in_bulk == one_by_one
+        assert one_by_one[0] == "Fine"
+        assert one_by_one[1] == (
+            "This partner is archived.",
+            {"partner_id": "This partner is archived; restore it first."},
+        )
+        assert one_by_one[2][1] == {"partner_id": "Choose a partner from the list."}
+        assert one_by_one[3][1] == {"champion_ids": "Choose champions from the list."}
+        assert one_by_one[4][1] == {"locality_id": "Choose a locality from the list."}
+        fine = db.exec(select(Project).where(Project.title == "Fine")).one()
+        assert fine.champion_ids == [champion.id]
+
+    def test_a_partner_may_only_add_projects_for_itself(self, db):
+        from creative_minds.accounts.models import Role
+        from creative_minds.exceptions import Forbidden
+        from projects.forms import ProjectInput
+        from projects.service import create_projects
+        from tests.utils import make_partner, project_data
+
+        coordinator = make_user(db)
+        mine = make_partner(db, coordinator, name="Mine")
+        theirs = make_partner(db, coordinator, name="Theirs")
+        partner_user = make_user(db, Role.PARTNER, partner_id=mine.id)
+        own = ProjectInput.model_validate(project_data(db, mine.id, title="Ours"))
+        assert isinstance(create_projects(db, [own], by=partner_user)[0], int)
+        other = ProjectInput.model_validate(project_data(db, theirs.id, title="Not ours"))
+        with pytest.raises(Forbidden):
+            create_projects(db, [other], by=partner_user)
+        with pytest.raises(Forbidden):
+            create_projects(db, [own], by=make_user(db, Role.CHAMPION))

@@ -166,7 +166,7 @@ def _active_champions(session: Session, ids: set[int]) -> set[int]:
         session.exec(
             select(User.id).where(col(User.id).in_(sorted(ids)), User.role == Role.CHAMPION, User.is_active == True)  # noqa: E712
         ).all()
-    )  # type: ignore[arg-type]
+    )
 
 
 def _champions(session: Session, ids: list[int]) -> list[int]:
@@ -281,12 +281,12 @@ def create_projects(session: Session, rows: list[ProjectInput], *, by: User) -> 
         return results
     columns = [c.key for c in Project.__table__.columns if c.key != "id"]  # type: ignore[attr-defined]
     ids = session.scalars(
-        insert(Project).returning(Project.id, sort_by_parameter_order=True),
+        insert(Project).returning(col(Project.id), sort_by_parameter_order=True),
         [{name: getattr(project, name) for name in columns} for _, project in made],
     ).all()
     categories, age_groups, champions = [], [], []
     for (index, project), project_id in zip(made, ids, strict=True):
-        results[index] = project_id
+        results[index] = int(project_id or 0)
         categories += [{"project_id": project_id, "category": link.category} for link in project.category_links]
         age_groups += [{"project_id": project_id, "age_group": link.age_group} for link in project.age_group_links]
         champions += [{"project_id": project_id, "user_id": link.user_id} for link in project.champion_links]

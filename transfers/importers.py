@@ -364,7 +364,7 @@ class ProjectImporter(Importer):
         from projects import service
 
         assert all(isinstance(row, ProjectRow) for row in rows)
-        results: list[int | DomainError] = list(service.create_projects(session, rows, by=by))  # type: ignore[arg-type]
+        results: list[int | DomainError] = list(service.create_projects(session, rows, by=by))
         for row, result in zip(rows, results, strict=True):
             if isinstance(result, int) and _moves(row):
                 self._move(session, service.get_project(session, result), row, by=by)
@@ -566,7 +566,7 @@ class ParticipantImporter(Importer):
         from stories.participants import service
 
         assert all(isinstance(row, ParticipantInput) for row in rows)
-        return list(service.create_participants(session, rows, by=by))  # type: ignore[arg-type]
+        return list(service.create_participants(session, rows, by=by))
 
 
 ANSWERS = {

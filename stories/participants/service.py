@@ -146,7 +146,7 @@ def create_participants(session: Session, rows: list[ParticipantInput], *, by: U
     # ids read back by their unique codes.
     session.execute(sa.insert(Participant), participants)
     by_code = dict(session.exec(select(Participant.code, Participant.id).where(col(Participant.code).in_(codes))).all())
-    ids = [by_code[code] for code in codes]
+    ids = [int(by_code[code] or 0) for code in codes]
     links = []
     joined = today()
     for (index, data), participant_id in zip(made, ids, strict=True):

@@ -228,11 +228,11 @@ def record_scores(session: Session, rows: list[tuple[int, ScoreInput]], *, by: U
     check_access(by)
     wanted = sorted({participant_id for participant_id, _ in rows if 0 < participant_id <= MAX_ID})
     codes: dict[int, str] = dict(
-        session.exec(select(Participant.id, Participant.code).where(col(Participant.id).in_(wanted))).all()  # type: ignore[arg-type]
+        session.exec(select(Participant.id, Participant.code).where(col(Participant.id).in_(wanted))).all()
     )
     visible = set(codes)
     if not by.is_coordinator:
-        visible = set(session.exec(select(Participant.id).where(col(Participant.id).in_(wanted), visible_to(by))))  # type: ignore[arg-type]
+        visible = set(session.exec(select(Participant.id).where(col(Participant.id).in_(wanted), visible_to(by))))
     projects: dict[int, set[int]] = {}
     for participant_id, project_id in session.exec(
         select(ParticipantProject.participant_id, ParticipantProject.project_id).where(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Callable
 from dataclasses import astuple
 from typing import Annotated, Any
@@ -203,7 +204,7 @@ class ActivitiesController(Controller):
     @get("/calendar.ics", name="activities:ics_search", sync_to_thread=True)
     def ics_search(self, request: Request, db_session: NamedDependency[Session]) -> Response:
         cache, base = request.app.state.page_cache, _base_url(request)
-        body = _feed(
+        body, encoding = _feed(
             request,
             db_session,
             "ics",
@@ -211,12 +212,12 @@ class ActivitiesController(Controller):
                 db_session, filters, near, name="Creative Minds activities", base_url=base, cache=cache, key=key
             ),
         )
-        return _calendar_response(body, "activities.ics")
+        return _calendar_response(body, "activities.ics", encoding=_encoded(encoding))
 
     @get("/map.geojson", name="activities:geojson", sync_to_thread=True)
     def geojson(self, request: Request, db_session: NamedDependency[Session]) -> Response:
         cache, base = request.app.state.page_cache, _base_url(request)
-        body = _feed(
+        body, encoding = _feed(
             request,
             db_session,
             "geojson",
@@ -224,7 +225,35 @@ class ActivitiesController(Controller):
                 db_session, filters, near, base_url=base, cache=cache, key=key
             ),
         )
-        return Response(body, media_type="application/geo+json", headers={"Access-Control-Allow-Origin": "*"})
+        return Response(
+            body, media_type="application/geo+json", headers={"Access-Control-Allow-Origin": "*", **_encoded(encoding)}
+        )
+
+
+# A feed is megabytes of repetitive text: sent gzipped to a client that accepts it (browsers, httpx),
+# and kept gzipped too. Level 1 gives a twelfth of the bytes (10,000 activities: 4.6 MB to 0.36 MB)
+# for about 15 ms of one core; higher levels save little more and cost two to four times the time.
+# Only the feeds (open data, no secrets and nothing a visitor typed echoed back) are compressed.
+GZIP_LEVEL = 1
+
+
+def accepts_gzip(header: str) -> bool:
+    """Whether an Accept-Encoding header accepts gzip (named, or `*`, with a q above 0)."""
+    for part in header.lower().split(","):
+        name, *params = (p.strip() for p in part.split(";"))
+        if name not in ("gzip", "*"):
+            continue
+        weight = next((p[2:] for p in params if p.startswith("q=")), "1")
+        try:
+            return float(weight) > 0
+        except ValueError:
+            return False
+    return False
+
+
+def _encoded(encoding: str | None) -> dict[str, str]:
+    vary = {"Vary": "Accept-Encoding"}
+    return {"Content-Encoding": encoding, **vary} if encoding else vary
 
 
 def _feed(
@@ -232,9 +261,10 @@ def _feed(
     db_session: Session,
     kind: str,
     build: Callable[[ActivityFilters, Place | None, tuple | None], bytes],
-) -> bytes:
+) -> tuple[bytes, str | None]:
     """A feed of the finder's search, kept until the data changes (and each activity's piece of it,
-    under the key given to `build`): a postcode that cannot be used is a 422, not a silent 'anywhere'."""
+    under the key given to `build`): a postcode that cannot be used is a 422, not a silent 'anywhere'.
+    Gzipped (and so kept) when the client accepts it; returns the body and its encoding."""
     settings: Settings = request.app.state.settings
     filters = ActivityFilters.from_query(request.query_params)
     near, error = _place(settings, filters)
@@ -244,12 +274,23 @@ def _feed(
     where = (near.latitude, near.longitude) if near else None
     key = (kind, token, astuple(filters), where, _base_url(request), today()) if token else None
     pieces = (kind + " piece", token, _base_url(request), today()) if token else None
-    return request.app.state.page_cache.get_or_make(key, lambda: build(filters, near, pieces))
+    cache = request.app.state.page_cache
+    if not accepts_gzip(request.headers.get("accept-encoding", "")):
+        return cache.get_or_make(key, lambda: build(filters, near, pieces)), None
+    zipped = (*key, "gzip") if key else None
+    return cache.get_or_make(
+        zipped,
+        lambda: gzip.compress(cache.get_or_make(key, lambda: build(filters, near, pieces)), GZIP_LEVEL, mtime=0),
+    ), "gzip"
 
 
-def _calendar_response(body: bytes, filename: str) -> Response:
+def _calendar_response(body: bytes, filename: str, *, encoding: dict[str, str] | None = None) -> Response:
     return Response(
         body,
         media_type="text/calendar",
-        headers={"Content-Disposition": f'inline; filename="{filename}"', "Access-Control-Allow-Origin": "*"},
+        headers={
+            "Content-Disposition": f'inline; filename="{filename}"',
+            "Access-Control-Allow-Origin": "*",
+            **(encoding or {}),
+        },
     )

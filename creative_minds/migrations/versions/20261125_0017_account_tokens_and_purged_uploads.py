@@ -1,7 +1,7 @@
 """accounts: invitation and password-reset tokens; import uploads purged after a while
 
 Revision ID: 0017
-Revises: 0014
+Revises: 0016
 Create Date: 2026-11-25 00:40:00
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "0017"
-down_revision: str | Sequence[str] | None = "0014"
+down_revision: str | Sequence[str] | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

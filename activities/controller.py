@@ -28,6 +28,7 @@ from activities.search import (
     find_activities,
     get_activity,
     search,
+    with_sessions,
 )
 from connections.service import intake_of, too_long_ago
 from creative_minds.cache import data_version
@@ -40,7 +41,9 @@ from creative_minds.postcodes import PostcodeError
 from creative_minds.settings import Settings
 from creative_minds.timeutil import today
 from creative_minds.views import page, render
+from projects import sessions
 from projects.models import AGE_GROUP_LABELS, CATEGORY_LABELS, CONDITION_LABELS, WEEKDAY_LABELS
+from projects.service import can_edit
 
 
 def _place(settings: Settings, filters: ActivityFilters) -> tuple[Place | None, str | None]:
@@ -102,6 +105,7 @@ class ActivitiesController(Controller):
 
         def results() -> tuple[str, int]:
             found = search(db_session, filters, near=near, page_number=page_number, page_size=LIST_PAGE_SIZE)
+            with_sessions(db_session, found.listed)
             params = filters.as_params()
             context: dict[str, Any] = {
                 "filters": filters,
@@ -152,6 +156,7 @@ class ActivitiesController(Controller):
         found = find_activities(db_session, ActivityFilters(), ids=[project_id]) if 0 < project_id <= MAX_ID else []
         if not found:
             raise NotFound("This activity is not running now, or the link is wrong.")
+        with_sessions(db_session, found)
         return page("activities/_popup.html", p=found[0].project, miles=miles)
 
     @get("/{project_id:int}", name="activities:detail", sync_to_thread=True)
@@ -163,9 +168,12 @@ class ActivitiesController(Controller):
         intake = intake_of(db_session, project.id)
         # Last confirmed running: the partner's one-click confirmation, or the last edit of the listing.
         confirmed = max(filter(None, (intake.confirmed_on, project.updated_at.date())))
+        changes = sessions.list_changes(db_session, project.id, since=today())
         return page(
             "activities/detail.html",
             project=project,
+            upcoming=sessions.upcoming(project, changes),
+            can_change_sessions=can_edit(request.scope.get("user"), project),
             intake=intake,
             confirmed_on=confirmed,
             checked_days_ago=(today() - confirmed).days,
@@ -179,7 +187,7 @@ class ActivitiesController(Controller):
         self, db_session: NamedDependency[Session], ids: Annotated[list[str] | None, QueryParameter(name="id")] = None
     ) -> Template:
         chosen = _ids(ids)
-        found = find_activities(db_session, ActivityFilters(), ids=chosen) if chosen else []
+        found = with_sessions(db_session, find_activities(db_session, ActivityFilters(), ids=chosen)) if chosen else []
         order = {pid: i for i, pid in enumerate(chosen)}
         projects = sorted((f.project for f in found), key=lambda p: order[p.id])
         return page("activities/sheet.html", projects=projects, missing=len(set(chosen)) - len(projects))
@@ -189,7 +197,8 @@ class ActivitiesController(Controller):
         project = get_activity(db_session, project_id)
         if project is None:
             raise NotFound("This activity is not running now, or the link is wrong.")
-        body = fast_calendar([project], name=project.title, base_url=_base_url(request))
+        changes = sessions.changes_for(db_session, [project.id]) if project.id else {}
+        body = fast_calendar([project], name=project.title, base_url=_base_url(request), changes=changes)
         return _calendar_response(body, f"activity-{project.id}.ics")
 
     @get("/calendar.ics", name="activities:ics_search", sync_to_thread=True)

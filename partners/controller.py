@@ -160,9 +160,9 @@ class PartnerController(Controller):
             }
             return render(request, "partners/_list_content.html", context)
 
-        key = ("partners page", astuple(filters), coordinator, see_status, request.url.query)
+        page_key = ("partners page", astuple(filters), coordinator, see_status, request.url.query)
         return page(
-            "partners/list.html", content_html=Markup(await kept(request.scope, cache, db_session, key, content))
+            "partners/list.html", content_html=Markup(await kept(request.scope, cache, db_session, page_key, content))
         )
 
     @get("/new", name="partners:new", guards=[coordinator_only], sync_to_thread=True)

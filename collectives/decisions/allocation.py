@@ -408,6 +408,7 @@ class _EqualShares:
         # Exact affordabilities worked out since the last choice (budgets unchanged): a project queued again with
         # one is chosen without working it out again when its turn comes.
         worked_out: dict[int, tuple[Any, Any, list[int], list[int]]] = {}
+        capped: list[int]
 
         def pay(price: Any, paying: list[int], capped: list[int]) -> None:
             for i in capped:  # they pay all they have
@@ -438,7 +439,7 @@ class _EqualShares:
                 continue
             equal = equal_price_float[cid]
             least = min(map(rough, sup))
-            capped: list[int] = []
+            capped = []
             if least > equal * (1 + margin) or (
                 least >= equal * (1 - margin) and min(map(exact, sup)) >= equal_price[cid]
             ):

@@ -639,7 +639,10 @@ def _geography(table: Table, projects: dict[int, ProjectInfo], scope: Scope) -> 
         and (not scope.partner_id or info.partner_id == scope.partner_id)
         and (not scope.locality or info.locality == scope.locality)
     ]
-    mask = np.isin(table.project_id, np.array(wanted, dtype=np.int64))
+    allowed = np.zeros(max([*projects, *wanted, 0]) + 1, dtype=bool)
+    allowed[wanted] = True
+    known = table.project_id < len(allowed)
+    mask = known & allowed[np.where(known, table.project_id, 0)]
     if scope.year:
         mask &= table.year == scope.year
     return mask

@@ -117,7 +117,10 @@ class TestSomeoneAtTwoProjects:
         assert "counts once in the figures for the network, a locality or a partner" in page
         assert "earliest complete pair" in page
         project_b = client.get(f"/reports/evaluation?project_id={twice['b'].id}").text
-        assert "Here 5 people are counted by this project although their earliest pair is at another." in project_b
+        assert (
+            "Here 5 of the people counted are counted by another project in the figures above project level."
+            in project_b
+        )
 
     def test_too_few_at_a_second_project_are_left_out_of_its_view(self, db, twice):
         # B's view shows the people counted elsewhere only as a group of at least K: with 7 it does;

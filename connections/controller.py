@@ -290,6 +290,7 @@ class ConnectionsController(Controller):
             localities=list_localities(db_session),
             partners=list(db_session.exec(select(Partner.id, Partner.name).order_by(col(Partner.name)))),
             activities=_activity_choices(db_session),
+            can_export=user.is_coordinator,
             query={
                 "activity": activity,
                 "partner": partner,

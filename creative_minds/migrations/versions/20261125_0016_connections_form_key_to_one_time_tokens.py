@@ -1,7 +1,7 @@
 """connections: the funnel's kept summary (funnel_person); the form's own key gives way to one-time tokens
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-11-25 00:40:00
 
 - funnel_person: each person's row per activity, partner, locality and the network (and per team or
@@ -22,7 +22,7 @@ from stories.equality import QUESTIONS  # the options' order gives the answer co
 
 # revision identifiers, used by Alembic.
 revision: str = "0016"
-down_revision: str | Sequence[str] | None = "0014"
+down_revision: str | Sequence[str] | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -153,7 +153,11 @@ def refresh(session: Session | OrmSession, people: Iterable[int]) -> None:
     for start in range(0, len(ids), 5000):
         chunk = ids[start : start + 5000]
         connection.execute(sa.delete(table).where(table.c.participant_id.in_(chunk)))
-        connection.execute(sa.insert(table).from_select(_COLUMNS, _rows(chunk)))
+        # Only people with a connection have rows (a SWEMWBS form for anyone else changes nothing here).
+        connected = sa.select(col(Connection.participant_id)).where(col(Connection.participant_id).in_(chunk))
+        with_rows = sorted(set(connection.execute(connected.distinct()).scalars()))
+        if with_rows:
+            connection.execute(sa.insert(table).from_select(_COLUMNS, _rows(with_rows)))
 
 
 def rebuild(session: Session | OrmSession) -> int:

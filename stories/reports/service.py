@@ -1,8 +1,11 @@
 """The evaluation report: paired SWEMWBS changes for any project, partner, locality, year and way of
 completing, with who is left out and why, loss to follow-up, and small numbers protected across views.
 
-One query fetches every course (one person at one project: their baseline and any follow-up) as plain
-columns; everything else is worked out from those rows (see suppression.py for the building blocks).
+One scan of the forms (and, for the equality breakdowns or a reporter, one of the people) gives every
+course in the network (one person at one project: their baseline and any follow-up) as numpy columns of
+whole numbers; everything else is worked out column-wise from those, exactly, in hundredths (see
+suppression.py for the building blocks). Someone at more than one project counts once above project
+level, by their earliest complete pair, and in each project's own view with that project's pair.
 """
 
 from __future__ import annotations
@@ -132,8 +135,8 @@ _COMPLETION_CODES = {
     CompletionMode.NOT_RECORDED.value: 3,
 }
 _HUNDREDTHS_OF_RAW = [-1] * 36  # raw score (0 = not scored) -> metric score in hundredths (-1 = none)
-for _raw, _value in HUNDREDTHS.items():
-    _HUNDREDTHS_OF_RAW[_raw] = _value
+for _score, _value in HUNDREDTHS.items():
+    _HUNDREDTHS_OF_RAW[_score] = _value
 
 
 @dataclass(frozen=True)
@@ -245,11 +248,11 @@ class Table:
 class Rows(Sequence[Course]):
     """Some of the table's courses (by index), read as Course objects only when asked for."""
 
-    def __init__(self, table: Table, index: Any) -> None:
-        self.table, self.index = table, index
+    def __init__(self, table: Table, positions: Any) -> None:
+        self.table, self.positions = table, positions
 
     def __len__(self) -> int:
-        return len(self.index)
+        return len(self.positions)
 
     @overload
     def __getitem__(self, i: int) -> Course: ...
@@ -257,11 +260,11 @@ class Rows(Sequence[Course]):
     def __getitem__(self, i: slice) -> Rows: ...
     def __getitem__(self, i: int | slice) -> Course | Rows:
         if isinstance(i, slice):
-            return Rows(self.table, self.index[i])
-        return self.table.course(int(self.index[i]))
+            return Rows(self.table, self.positions[i])
+        return self.table.course(int(self.positions[i]))
 
     def __iter__(self) -> Iterator[Course]:
-        for i in self.index.tolist():
+        for i in self.positions.tolist():
             yield self.table.course(i)
 
 
@@ -326,7 +329,7 @@ def build_blocks(table: Table, projects: dict[int, ProjectInfo], small: int) -> 
     block_of = np.full(len(table), -1, dtype=np.int64)
     blocks: list[Block] = []
 
-    def group(mask: Any, keys: Any) -> tuple[Any, Any, Any]:
+    def group(mask: Any, keys: Any) -> tuple[Any, Any, Any, Any]:
         """The groups of the masked courses by key: each group's key, the courses' group numbers, and
         which groups are reportable (pairs at least `small`; no one or at least `small` left out)."""
         chosen = np.flatnonzero(mask)
@@ -334,7 +337,7 @@ def build_blocks(table: Table, projects: dict[int, ProjectInfo], small: int) -> 
         pairs = np.bincount(inverse, weights=paired[chosen], minlength=len(unique))
         others = np.bincount(inverse, weights=left[chosen], minlength=len(unique))
         ok = (pairs >= small) & ((others == 0) | (others >= small))
-        return chosen, unique, inverse, ok  # type: ignore[return-value]
+        return chosen, unique, inverse, ok
 
     def place(chosen: Any, unique: Any, inverse: Any, ok: Any, make: Any) -> Any:
         numbers = np.full(len(unique), -1, dtype=np.int64)
@@ -463,7 +466,7 @@ def _whole_numbers(connection: sa.Connection, query: Any, narrow: int, *, wide: 
         columns = list(query.selected_columns)
         sends = [sa.func.int4send(sa.cast(c, sa.Integer)) for c in columns[:narrow]]
         sends += [sa.func.int8send(sa.cast(c, sa.BigInteger)) for c in columns[narrow:width]]
-        row = sends[0]
+        row: Any = sends[0]
         for send in sends[1:]:
             row = row.op("||")(send)
         query = query.with_only_columns(sa.func.string_agg(row, sa.literal_column("''::bytea")))
@@ -473,7 +476,7 @@ def _whole_numbers(connection: sa.Connection, query: Any, narrow: int, *, wide: 
         cursor.execute(str(statement))
         if connection.dialect.name != "postgresql":
             return np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, width)
-        blob = bytes(cursor.fetchone()[0] or b"")
+        blob = bytes((cursor.fetchone() or (b"",))[0] or b"")
     finally:
         cursor.close()
     fields = [(f"c{i}", ">i4") for i in range(narrow)] + [(f"c{i}", ">i8") for i in range(narrow, width)]
@@ -499,10 +502,10 @@ def fetch_table(
     score = WellbeingScore
     forms = _whole_numbers(
         connection,
-        select(
-            score.participant_id,
-            score.project_id,
-            score.id,
+        sa.select(
+            col(score.participant_id),
+            col(score.project_id),
+            col(score.id),
             _day(score.completed_on, dialect),
             sa.func.coalesce(score.raw_score, 0)
             + _completion_code(score.completion_mode) * 64
@@ -636,7 +639,10 @@ def _geography(table: Table, projects: dict[int, ProjectInfo], scope: Scope) -> 
         and (not scope.partner_id or info.partner_id == scope.partner_id)
         and (not scope.locality or info.locality == scope.locality)
     ]
-    mask = np.isin(table.project_id, np.array(wanted, dtype=np.int64))
+    allowed = np.zeros(max([*projects, *wanted, 0]) + 1, dtype=bool)
+    allowed[wanted] = True
+    known = table.project_id < len(allowed)
+    mask = known & allowed[np.where(known, table.project_id, 0)]
     if scope.year:
         mask &= table.year == scope.year
     return mask
@@ -802,7 +808,7 @@ def _exclusions(
     codes: dict[int, str] = {}
     for start in range(0, len(people), 1000):
         chunk = people[start : start + 1000]
-        codes.update(session.exec(select(Participant.id, Participant.code).where(col(Participant.id).in_(chunk))).all())  # type: ignore[arg-type]
+        codes.update(session.exec(select(Participant.id, Participant.code).where(col(Participant.id).in_(chunk))).all())
     incomplete = {_CODE[Reason.INCOMPLETE_BASELINE], _CODE[Reason.INCOMPLETE_FOLLOW_UP]}
     forms = []
     for i in chosen.tolist():
@@ -951,8 +957,8 @@ def breakdown_csv(evaluation: Evaluation, question: str) -> str:
     shown for that year; nothing else that could be cross-tabulated with it."""
     import numpy as np
 
-    assert evaluation.table is not None and evaluation.table.answers is not None
     table, index = evaluation.table, evaluation.pair_index
+    assert table is not None and table.answers is not None
     options = (*QUESTIONS[question].options, NOT_ANSWERED)
     codes = table.answers[index, list(QUESTIONS).index(question)]
     years = table.year[index]

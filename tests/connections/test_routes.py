@@ -276,7 +276,9 @@ class TestTheListIsPagedAndAudited:
         assert client.get("/connections/?page=0").status_code == 400
 
         reads = db.exec(
-            select(AuditEvent).where(AuditEvent.action == "read", AuditEvent.subject == "connection list")
+            select(AuditEvent)
+            .where(AuditEvent.action == "read", AuditEvent.subject == "connection list")
+            .order_by(AuditEvent.id)
         ).all()
         assert [(e.user_name, e.subject_label) for e in reads] == [
             ("Chris Champion", "page 1 of 2"),

@@ -117,7 +117,10 @@ class TestSomeoneAtTwoProjects:
         assert "counts once in the figures for the network, a locality or a partner" in page
         assert "earliest complete pair" in page
         project_b = client.get(f"/reports/evaluation?project_id={twice['b'].id}").text
-        assert "Here 5 people are counted by this project although their earliest pair is at another." in project_b
+        assert (
+            "Here 5 of the people counted are counted by another project in the figures above project level."
+            in project_b
+        )
 
     def test_too_few_at_a_second_project_are_left_out_of_its_view(self, db, twice):
         # B's view shows the people counted elsewhere only as a group of at least K: with 7 it does;
@@ -259,3 +262,23 @@ class TestDataQualityCounts:
         page = client.get("/reports/evaluation").text
         assert "People with a baseline form</dt><dd>12</dd>" in page
         assert "Of the people you can see here" not in page
+
+
+def test_the_column_wise_pair_mode_is_pair_mode_for_every_combination():
+    """The report codes each form's way of completing as a number; its rule for a pair's mode must be
+    pair_mode's, for every combination (an unknown value counting as by the person alone)."""
+    from stories.scores.models import CompletionMode
+
+    values = [mode.value for mode in CompletionMode] + ["something else"]
+    combos = [(b, f) for b in values for f in values]
+    day = SPRING.toordinal()
+    rows = []
+    for i, (b, f) in enumerate(combos):
+        b_code = reports._COMPLETION_CODES.get(b, 0)
+        f_code = reports._COMPLETION_CODES.get(f, 0)
+        forms = 20 | (b_code << 6) | ((22 | (f_code << 6)) << 8)
+        rows.append([i + 1, 1, 2 * i + 1, day, 2 * i + 2, day + 91, forms])
+    table = reports.Table(rows, False, reports.Window(), date(LAST_YEAR + 1, 1, 1))
+    got = [reports.PAIR_MODES[m] for m in table.mode.tolist()]
+    assert table.paired.all()
+    assert got == [reports.pair_mode(b, f) for b, f in combos]

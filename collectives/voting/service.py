@@ -177,7 +177,7 @@ def counted_receipts(session: Session, round_id: int, locality_id: int) -> list[
 def ballots_for_count(session: Session, round_id: int, locality_id: int) -> list[tuple[int, set[int]]]:
     """Each counted voter's approvals (admitted members only), by voter id."""
     admitted = _admitted(session, locality_id)
-    rows = session.exec(
+    rows = session.connection().execute(  # (plain rows: thousands of approvals in a large round)
         select(Ballot.voter_id, BallotApproval.application_id)
         .join(BallotApproval, BallotApproval.ballot_id == Ballot.id, isouter=True)
         .where(Ballot.round_id == round_id)

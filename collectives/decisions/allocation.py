@@ -269,6 +269,18 @@ class _EqualShares:
         # off (relative; generous: rounding in a sum or a price over n supporters is well within n * n * 2**-52).
         self.equal_price_float = {cid: float(price) for cid, price in self.equal_price.items()}
         self.tolerance = {cid: 1e-9 + len(v) ** 2 * 2.0**-48 for cid, v in self.supporters.items()}
+        # The sure lines for each project: its cost and its equal price give or take that much, and the factor
+        # that makes a float affordability a sure lower bound.
+        self.sure = {
+            cid: (
+                self.costs[cid] * (1 - margin),
+                self.costs[cid] * (1 + margin),
+                self.equal_price_float[cid] * (1 - margin),
+                self.equal_price_float[cid] * (1 + margin),
+                (1 - margin) / self.costs[cid],
+            )
+            for cid, margin in self.tolerance.items()
+        }
         # Its queue: the float first (the order is the same, since rounding keeps order; most comparisons end there).
         # Queued in the order of the share from which its supporters could pay for it at all (its cost over their
         # number): a run leaves out those still above its share.
@@ -399,7 +411,7 @@ class _EqualShares:
         floats = [float(s)] * self.voters
         self.budgets = budgets  # what each voter has left (the last run's), for the explanations
         costs, supporters, equal_price, equal_afford = self.costs, self.supporters, self.equal_price, self.equal_afford
-        equal_price_float, tolerance = self.equal_price_float, self.tolerance
+        sure = self.sure
         exact, rough = budgets.__getitem__, floats.__getitem__
         heap = self.start_plain[: bisect.bisect_right(self.reachable_from, s)]  # (the others cannot be paid for)
         heapq.heapify(heap)
@@ -433,21 +445,18 @@ class _EqualShares:
                     continue
             cost = costs[cid]
             sup = supporters[cid]
-            margin = tolerance[cid]
+            cost_low, cost_high, equal_low, equal_high, shrink = sure[cid]
             total = sum(map(rough, sup))
-            if total < cost * (1 - margin):  # surely its supporters cannot pay for it
+            if total < cost_low:  # surely its supporters cannot pay for it
                 continue
-            equal = equal_price_float[cid]
             least = min(map(rough, sup))
             capped = []
-            if least > equal * (1 + margin) or (
-                least >= equal * (1 - margin) and min(map(exact, sup)) >= equal_price[cid]
-            ):
+            if least > equal_high or (least >= equal_low and min(map(exact, sup)) >= equal_price[cid]):
                 afford = equal_afford[cid]  # every supporter can pay an equal share
                 price = equal_price[cid]
                 paying = sup
             else:
-                if total <= cost * (1 + margin) and sum(map(exact, sup), zero) < cost:
+                if total <= cost_high and sum(map(exact, sup), zero) < cost:
                     continue  # its supporters cannot pay for it
                 left, remaining = float(cost), len(sup)  # the affordability roughly, by the same steps as below
                 for budget in sorted(map(rough, sup)):
@@ -457,7 +466,7 @@ class _EqualShares:
                     left -= budget
                     remaining -= 1
                 if remaining:
-                    bound = price_float / cost * (1 - margin)
+                    bound = price_float * shrink
                     if lower < bound:  # surely above its queued bound: queue it again with a sure lower bound
                         heapq.heappush(heap, (bound, mpq(bound), key, cid))
                         continue

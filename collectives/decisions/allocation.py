@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import itertools
 import logging
 import math
 import random
@@ -458,18 +459,22 @@ class _EqualShares:
             else:
                 if total <= cost_high and sum(map(exact, sup), zero) < cost:
                     continue  # its supporters cannot pay for it
-                left, remaining = float(cost), len(sup)  # the affordability roughly, by the same steps as below
-                for budget in sorted(map(rough, sup)):
+                # The price roughly, by the same steps as the exact ones below (those with nothing are skipped at once).
+                ordered = sorted(map(rough, sup))
+                first = bisect.bisect_right(ordered, 0.0)
+                left, remaining = float(cost), len(ordered) - first
+                for budget in itertools.islice(ordered, first, None):
                     price_float = left / remaining
                     if price_float <= budget:
                         break
                     left -= budget
                     remaining -= 1
-                if remaining:
-                    bound = price_float * shrink
-                    if lower < bound:  # surely above its queued bound: queue it again with a sure lower bound
-                        heapq.heappush(heap, (bound, mpq(bound), key, cid))
-                        continue
+                if not remaining:  # (rounding: worked out exactly below)
+                    price_float = 0.0
+                bound = price_float * shrink
+                if lower < bound:  # surely above its queued bound: queue it again with a sure lower bound
+                    heapq.heappush(heap, (bound, mpq(bound), key, cid))
+                    continue
                 held = sorted((i for i in sup if budgets[i]), key=exact)  # (those with nothing pay nothing)
                 left_exact = mpq(cost)  # what the supporters not yet counted as short must pay between them
                 remaining = len(held)

@@ -15,7 +15,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -105,12 +105,56 @@ def empty_database(kind: str, tmp_dir: Path) -> Iterator[Settings]:
         admin.dispose()
 
 
-@pytest.fixture(scope="session", params=DATABASES)
-def settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
-    """A fresh, migrated database shared by the session's tests on that database."""
-    with empty_database(request.param, tmp_path_factory.mktemp("db")) as settings:
-        run_alembic(settings, "upgrade")
-        yield settings
+class Databases:
+    """A worker's databases, made when first needed and kept until the worker ends: one migrated
+    database, one app and (for the browser tests and schemathesis) one live server per kind.
+
+    A session-scoped fixture parametrised by database would be torn down and made again (new schema,
+    migrations, app, server) each time the worker's next test is on the other database; kept side by
+    side, the tests can run in any order, longest first (see pytest_collection_modifyitems)."""
+
+    def __init__(self, stack: ExitStack, tmp_path_factory: pytest.TempPathFactory) -> None:
+        self._stack = stack
+        self._tmp = tmp_path_factory
+        self._settings: dict[str, Settings] = {}
+        self._apps: dict[str, Litestar] = {}
+        self._servers: dict[str, str] = {}
+
+    def settings(self, kind: str) -> Settings:
+        if kind not in self._settings:
+            settings = self._stack.enter_context(empty_database(kind, self._tmp.mktemp("db")))
+            run_alembic(settings, "upgrade")
+            self._settings[kind] = settings
+        return self._settings[kind]
+
+    def app(self, kind: str) -> Litestar:
+        if kind not in self._apps:
+            application = create_app(self.settings(kind))
+            self._stack.callback(application.state.engine.dispose)
+            self._apps[kind] = application
+        return self._apps[kind]
+
+    def live_server(self, kind: str) -> str:
+        if kind not in self._servers:
+            self._servers[kind] = self._stack.enter_context(_serve(self.app(kind)))
+        return self._servers[kind]
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    with ExitStack() as stack:
+        yield Databases(stack, tmp_path_factory)
+
+
+@pytest.fixture(params=DATABASES)
+def database_kind(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def settings(databases: Databases, database_kind: str) -> Settings:
+    """A migrated database shared by the worker's tests on that database (emptied before each test)."""
+    return databases.settings(database_kind)
 
 
 @pytest.fixture(params=DATABASES)
@@ -120,14 +164,12 @@ def settings_for_empty_database(request: pytest.FixtureRequest, tmp_path: Path) 
         yield settings
 
 
-@pytest.fixture(scope="session")
-def app(settings: Settings) -> Iterator[Litestar]:
-    application = create_app(settings)
-    yield application
-    application.state.engine.dispose()
+@pytest.fixture
+def app(databases: Databases, database_kind: str, settings: Settings) -> Litestar:
+    return databases.app(database_kind)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def engine(app: Litestar) -> Engine:
     return app.state.engine
 
@@ -210,8 +252,8 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_server(app: Litestar) -> Iterator[str]:
+@contextmanager
+def _serve(app: Litestar) -> Iterator[str]:
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -221,9 +263,42 @@ def live_server(app: Litestar) -> Iterator[str]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the test server did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(databases: Databases, database_kind: str, app: Litestar) -> str:
+    """A real server for the database, started when a worker first needs it and kept."""
+    return databases.live_server(database_kind)
+
+
+# Longest first, so the two workers finish together. ---------------------------------------
+
+# Tests that take seconds, longest first (measured with --durations). With `--maxschedchunk 1`
+# (scripts/test) each worker takes the next test when it is free, so long tests started first
+# cannot leave one worker running alone at the end.
+LONGEST_FIRST = (
+    "tests/test_fuzz.py::test_every_form_and_filter_survives_hostile_input",
+    "tests/test_schemathesis.py",
+    "tests/test_access_matrix.py::test_each_role_on_each_private_route",
+    "tests/test_demo.py",
+    "tests/browser/",
+    "tests/test_migrations.py",
+    "tests/stories/test_evidence.py::TestSubtractionAttack",
+    "tests/collectives/test_migration_0008.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> tuple[int, int]:
+        position = next((i for i, p in enumerate(LONGEST_FIRST) if item.nodeid.startswith(p)), len(LONGEST_FIRST))
+        return position, "[postgresql" not in item.nodeid  # PostgreSQL's run of a test is the slower
+
+    items.sort(key=rank)  # stable: otherwise the order pytest collected
 
 
 # Per-database counts in the summary, so both runs are visible. -------------------------------

@@ -4,7 +4,8 @@ A feed of every activity is several megabytes, and most of the time to make it g
 each activity's feature or event. Those pieces depend only on the activity (and the site's address,
 and for a calendar the day), so they are kept in the page cache until the data changes (the same
 token as kept pages, creative_minds/cache.py): a new search reads only which activities match, in
-the finder's order with their distances, and writes the pieces it has not seen. The bytes are the
+the finder's order with their distances, and writes the pieces it has not seen. A calendar event
+carries the activity's cancelled, moved and extra sessions; changing one changes the token too. The bytes are the
 same as writing the whole feed at once (checked in tests).
 """
 
@@ -22,6 +23,7 @@ from activities.ical import FeedRow, calendar_from_events, event_piece, fast_cal
 from activities.search import ActivityFilters, _query, feed_rows
 from creative_minds.cache import PageCache
 from projects.models import Project
+from projects.sessions import changes_for
 
 _BATCH = 500  # at most this many ids in one IN list (more: read every activity the filters match)
 
@@ -32,9 +34,10 @@ def _pieces(
     ids: list[int],
     *,
     columns: tuple[Any, ...],
-    write: Callable[[tuple], bytes],
+    write: Callable[[tuple, list[Any]], bytes],
     cache: PageCache | None,
     key: tuple | None,
+    sessions: bool = False,
 ) -> list[bytes | None]:
     """Each activity's piece, in the order of `ids`: kept ones, and the rest written (None for an
     activity that stopped running since its id was read)."""
@@ -43,12 +46,14 @@ def _pieces(
     made: dict[int, bytes] = {}
     if len(missing) > _BATCH:  # most of them: one query for every activity the filters match
         wanted = set(missing)
+        changes = changes_for(session) if sessions else {}  # every activity's single-session changes
         for row in session.execute(_query(filters, columns=columns, joined=True)):
             if row[0] in wanted:
-                made[row[0]] = write(tuple(row))
+                made[row[0]] = write(tuple(row), changes.get(row[0], []))
     elif missing:
+        changes = changes_for(session, missing) if sessions else {}
         for row in session.execute(_query(ActivityFilters(), ids=missing, columns=columns, joined=True)):
-            made[row[0]] = write(tuple(row))
+            made[row[0]] = write(tuple(row), changes.get(row[0], []))
     if cache is not None and key is not None:
         cache.add_to_book(key, made)
     if not made:
@@ -87,7 +92,7 @@ def geojson_feed(
         filters,
         [pid for pid, _ in matches],
         columns=geojson.columns(),
-        write=lambda row: geojson.feature_piece(row, base_url=base_url),
+        write=lambda row, _changes: geojson.feature_piece(row, base_url=base_url),
         cache=cache,
         key=key,
     )
@@ -111,14 +116,17 @@ def calendar_feed(
     """The search as an iCalendar feed (the bytes of `ical.fast_calendar`)."""
     if not _keeping(cache, key):  # nothing kept: the whole feed in one query
         rows = feed_rows(session, filters, near, ics_columns())
-        return fast_calendar([FeedRow._make(row[:-1]) for row in rows], name=name, base_url=base_url)
+        return fast_calendar(
+            [FeedRow._make(row[:-1]) for row in rows], name=name, base_url=base_url, changes=changes_for(session)
+        )
     pieces = _pieces(
         session,
         filters,
         [pid for pid, _ in _matches(session, filters, near)],
         columns=ics_columns(),
-        write=lambda row: event_piece(FeedRow._make(row), base_url=base_url),
+        write=lambda row, changes: event_piece(FeedRow._make(row), base_url=base_url, changes=changes),
         cache=cache,
         key=key,
+        sessions=True,
     )
     return calendar_from_events([piece for piece in pieces if piece is not None], name=name)

@@ -1,6 +1,10 @@
 """iCalendar feeds: one activity, or every activity in a search.
 
-`calendar_for` builds a feed with the icalendar library. For a feed of thousands of activities
+`calendar_for` builds a feed with the icalendar library.
+
+Single sessions changed on the activity (projects/sessions.py) follow RFC 5545: a cancelled session
+is an EXDATE of the recurring event, a moved one an event of the same UID with a RECURRENCE-ID (the
+session it replaces), and an extra session an event of its own. For a feed of thousands of activities
 that takes seconds (icalendar adds and folds each property one character at a time), so
 `fast_calendar` writes the same bytes directly: the calendar's header and time zone still come from
 icalendar, and a test checks that both give identical feeds.
@@ -14,21 +18,13 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vRecur
 
-from creative_minds.timeutil import today
+from creative_minds.formatting import format_date
 from projects import wording
-from projects.models import Frequency, Weekday
+from projects.models import Frequency, SessionChangeKind
+from projects.sessions import first_session
 
 LONDON = ZoneInfo("Europe/London")
-WEEKDAY_INDEX = {d.value: i for i, d in enumerate(Weekday)}  # MO=0 ... SU=6
-
-
-def first_session(project: Any, *, on_or_after: date | None = None) -> date | None:
-    """The first date the activity meets, from its start date (or today) and its day of the week."""
-    if project.day_of_week is None:
-        return project.start_date if project.frequency == Frequency.ONE_OFF else None
-    start = project.start_date or on_or_after or today()
-    days_ahead = (WEEKDAY_INDEX[project.day_of_week] - start.weekday()) % 7
-    return start + timedelta(days=days_ahead)
+__all__ = ["first_session"]  # (where the one rule for the first session used to live)
 
 
 def recurrence(project: Any, first: date) -> vRecur | None:
@@ -75,37 +71,103 @@ def _where(project: Any) -> str:
     return ", ".join(x for x in (project.venue_name, project.venue_address, project.postcode) if x)
 
 
-def event_for(project: Any, base_url: str) -> Event | None:
+def _in_series(project: Any, first: date | None, change: Any) -> bool:
+    """A cancelled or moved session the recurring event itself holds (from its first session on)."""
+    return (
+        first is not None
+        and project.starts_at is not None
+        and change.original_date is not None
+        and change.original_date >= first
+    )
+
+
+def _change_note(change: Any) -> str:
+    if change.kind == SessionChangeKind.MOVED:
+        text = f"Moved from {change.original_date:%A} {format_date(change.original_date)}"
+    else:
+        text = "Extra session"
+    return text + (f": {change.note}." if change.note else ".")
+
+
+def _change_uid(project: Any, change: Any, first: date | None) -> str:
+    if change.kind == SessionChangeKind.MOVED and _in_series(project, first, change):
+        return f"activity-{project.id}@creative-minds"
+    return f"activity-{project.id}-session-{change.id}@creative-minds"
+
+
+def _change_times(change: Any) -> tuple[datetime, datetime]:
+    start = datetime.combine(change.session_date, change.starts_at)
+    end = datetime.combine(change.session_date, change.ends_at) if change.ends_at else start + timedelta(hours=2)
+    return start, end
+
+
+def _shown(changes: Any) -> list[Any]:
+    """Moved and extra sessions, in date and time order."""
+    return sorted(
+        (c for c in changes if c.session_date is not None),
+        key=lambda c: (c.session_date, c.starts_at, c.id),
+    )
+
+
+def _exdates(project: Any, first: date | None, changes: Any) -> list[datetime]:
+    return sorted(
+        datetime.combine(c.original_date, project.starts_at)
+        for c in changes
+        if c.kind == SessionChangeKind.CANCELLED and _in_series(project, first, c)
+    )
+
+
+def events_for(project: Any, base_url: str, changes: Any = ()) -> list[Event]:
+    """The activity's recurring event (cancelled sessions as EXDATEs), then its moved and extra sessions."""
     first = first_session(project)
-    if first is None or project.starts_at is None:
-        return None  # no time to put in a calendar yet
-    start = datetime.combine(first, project.starts_at, tzinfo=LONDON)
-    end = datetime.combine(first, project.ends_at, tzinfo=LONDON) if project.ends_at else start + timedelta(hours=2)
-    event = Event()
-    event.add("uid", f"activity-{project.id}@creative-minds")
-    event.add("dtstamp", _stamp(project))
-    event.add("summary", project.title)
-    event.add("dtstart", start)
-    event.add("dtend", end)
-    rule = recurrence(project, first)
-    if rule is not None:
-        event.add("rrule", rule)
-    event.add("location", _where(project))
-    event.add("geo", (project.latitude, project.longitude))
-    event.add("description", _description(project))
-    event.add("url", f"{base_url}/activities/{project.id}")
-    return event
+    found = []
+    if first is not None and project.starts_at is not None:
+        start = datetime.combine(first, project.starts_at, tzinfo=LONDON)
+        end = datetime.combine(first, project.ends_at, tzinfo=LONDON) if project.ends_at else start + timedelta(hours=2)
+        event = Event()
+        event.add("uid", f"activity-{project.id}@creative-minds")
+        event.add("dtstamp", _stamp(project))
+        event.add("summary", project.title)
+        event.add("dtstart", start)
+        event.add("dtend", end)
+        rule = recurrence(project, first)
+        if rule is not None:
+            event.add("rrule", rule)
+        if exdates := _exdates(project, first, changes):
+            event.add("exdate", [moment.replace(tzinfo=LONDON) for moment in exdates])
+        event.add("location", _where(project))
+        event.add("geo", (project.latitude, project.longitude))
+        event.add("description", _description(project))
+        event.add("url", f"{base_url}/activities/{project.id}")
+        found.append(event)
+    for change in _shown(changes):
+        start, end = _change_times(change)
+        event = Event()
+        event.add("uid", _change_uid(project, change, first))
+        event.add("dtstamp", change.created_at.replace(microsecond=0, tzinfo=UTC))
+        event.add("summary", project.title)
+        event.add("dtstart", start.replace(tzinfo=LONDON))
+        event.add("dtend", end.replace(tzinfo=LONDON))
+        if change.kind == SessionChangeKind.MOVED and _in_series(project, first, change):
+            event.add("recurrence-id", datetime.combine(change.original_date, project.starts_at, tzinfo=LONDON))
+        event.add("location", _where(project))
+        event.add("geo", (project.latitude, project.longitude))
+        event.add("description", _change_note(change) + "\n" + _description(project))
+        event.add("url", f"{base_url}/activities/{project.id}")
+        found.append(event)
+    return found
 
 
-def calendar_for(projects: list[Any], *, name: str, base_url: str) -> bytes:
+def calendar_for(
+    projects: list[Any], *, name: str, base_url: str, changes: dict[int, list[Any]] | None = None
+) -> bytes:
     cal = Calendar()
     cal.add("prodid", "-//Creative Minds network//Activities//EN")
     cal.add("version", "2.0")
     cal.add("x-wr-calname", name)
     cal.add("x-wr-timezone", "Europe/London")
     for project in projects:
-        event = event_for(project, base_url)
-        if event is not None:
+        for event in events_for(project, base_url, (changes or {}).get(project.id, ())):
             cal.add_component(event)
     cal.add_missing_timezones()
     return cal.to_ical()
@@ -184,31 +246,49 @@ def _rrule(project: Any, first: date) -> str | None:
     return ";".join(parts)
 
 
-def _event_lines(project: Any, base_url: str) -> str | None:
+def _event_lines(project: Any, base_url: str, changes: Any = ()) -> str | None:
     first = first_session(project)
-    if first is None or project.starts_at is None:
-        return None
-    start = datetime.combine(first, project.starts_at)
-    end = datetime.combine(first, project.ends_at) if project.ends_at else start + timedelta(hours=2)
-    lines = [
-        "BEGIN:VEVENT",
-        "SUMMARY:" + _text(project.title),
-        f"DTSTART;TZID=Europe/London:{_local(start)}",
-        f"DTEND;TZID=Europe/London:{_local(end)}",
-        "DTSTAMP:" + _local(project.updated_at.replace(microsecond=0)) + "Z",
-        f"UID:activity-{project.id}@creative-minds",
-    ]
-    rule = _rrule(project, first)
-    if rule is not None:
-        lines.append("RRULE:" + rule)
-    lines += [
-        "DESCRIPTION:" + _text(_description(project)),
+    events = []
+    where = [
         f"GEO:{project.latitude};{project.longitude}",
         "LOCATION:" + _text(_where(project)),
         f"URL:{base_url}/activities/{project.id}",
         "END:VEVENT",
     ]
-    return "\r\n".join([_fold(line) for line in lines])
+    if first is not None and project.starts_at is not None:
+        start = datetime.combine(first, project.starts_at)
+        end = datetime.combine(first, project.ends_at) if project.ends_at else start + timedelta(hours=2)
+        lines = [
+            "BEGIN:VEVENT",
+            "SUMMARY:" + _text(project.title),
+            f"DTSTART;TZID=Europe/London:{_local(start)}",
+            f"DTEND;TZID=Europe/London:{_local(end)}",
+            "DTSTAMP:" + _local(project.updated_at.replace(microsecond=0)) + "Z",
+            f"UID:activity-{project.id}@creative-minds",
+        ]
+        rule = _rrule(project, first)
+        if rule is not None:
+            lines.append("RRULE:" + rule)
+        if exdates := _exdates(project, first, changes):
+            lines.append("EXDATE;TZID=Europe/London:" + ",".join(_local(moment) for moment in exdates))
+        lines += ["DESCRIPTION:" + _text(_description(project)), *where]
+        events.append("\r\n".join([_fold(line) for line in lines]))
+    for change in _shown(changes):
+        start, end = _change_times(change)
+        lines = [
+            "BEGIN:VEVENT",
+            "SUMMARY:" + _text(project.title),
+            f"DTSTART;TZID=Europe/London:{_local(start)}",
+            f"DTEND;TZID=Europe/London:{_local(end)}",
+            "DTSTAMP:" + _local(change.created_at.replace(microsecond=0)) + "Z",
+            "UID:" + _change_uid(project, change, first),
+        ]
+        if change.kind == SessionChangeKind.MOVED and _in_series(project, first, change):
+            original = datetime.combine(change.original_date, project.starts_at)
+            lines.append(f"RECURRENCE-ID;TZID=Europe/London:{_local(original)}")
+        lines += ["DESCRIPTION:" + _text(_change_note(change) + "\n" + _description(project)), *where]
+        events.append("\r\n".join([_fold(line) for line in lines]))
+    return "\r\n".join(events) if events else None
 
 
 def _frame(name: str, with_zone: bool) -> tuple[bytes, bytes]:
@@ -235,14 +315,19 @@ def _frame(name: str, with_zone: bool) -> tuple[bytes, bytes]:
 _ZONE_FRAME: dict[str, tuple[bytes, bytes]] = {}
 
 
-def fast_calendar(projects: list[Any], *, name: str, base_url: str) -> bytes:
+def fast_calendar(
+    projects: list[Any], *, name: str, base_url: str, changes: dict[int, list[Any]] | None = None
+) -> bytes:
     """The same bytes as `calendar_for`, written directly (thousands of activities in a fraction of a second)."""
-    return calendar_from_events([event_piece(p, base_url=base_url) for p in projects], name=name)
+    kept = changes or {}
+    return calendar_from_events(
+        [event_piece(p, base_url=base_url, changes=kept.get(p.id, ())) for p in projects], name=name
+    )
 
 
-def event_piece(project: Any, *, base_url: str) -> bytes:
-    """One activity's VEVENT as bytes; empty when it has no time to put in a calendar yet."""
-    text = _event_lines(project, base_url)
+def event_piece(project: Any, *, base_url: str, changes: Any = ()) -> bytes:
+    """One activity's VEVENTs as bytes (with its moved and extra sessions); empty when nothing has a time yet."""
+    text = _event_lines(project, base_url, changes)
     return text.encode() if text is not None else b""
 
 

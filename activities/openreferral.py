@@ -7,13 +7,14 @@ Fields the app has no value for are left out rather than sent as null (the schem
 from __future__ import annotations
 
 import uuid
+from datetime import date, time
 from functools import lru_cache
 from typing import Any
 
-from activities.ical import first_session
 from activities.search import ActivityRow
-from creative_minds.formatting import format_time
+from creative_minds.formatting import format_date, format_time
 from creative_minds.pagination import page_count
+from creative_minds.timeutil import today
 from projects import wording
 from projects.models import (
     AGE_GROUP_LABELS,
@@ -24,9 +25,12 @@ from projects.models import (
     Category,
     ConditionFocus,
     Frequency,
+    SessionChangeKind,
 )
+from projects.sessions import first_session
 
 VERSION = "HSDS-UK-3.0"
+WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 PROFILE = "https://github.com/OpenReferralUK/uk-profile"
 NAMESPACE = uuid.UUID("6f1c6a52-52d4-4a7e-9a43-1a1b0c2d3e4f")  # this app's own namespace for uuid5 ids
 COUNTY = {
@@ -81,6 +85,71 @@ def organization(
     if website:
         data["website"] = website
     return data
+
+
+def _day(day: date) -> str:
+    return f"{day:%A} {format_date(day)}"
+
+
+def _session_changes(row: ActivityRow, service_id: str, changes: list[Any]) -> tuple[str, list[dict[str, Any]]]:
+    """Single-session changes from today on, in the terms the UK profile's schedule allows.
+
+    The profile's schedule has no EXDATE (nor count/until): it keeps RRULE parts, valid_from/valid_to,
+    opens_at/closes_at, description, notes and schedule_link. So a cancelled session is said in the
+    regular schedule's `notes` ("Not running on ..."); an extra session is a schedule of its own,
+    valid from and to its one date (dtstart the same day, freq WEEKLY on its weekday, so it matches
+    exactly one date); a moved session is both: a note on the regular schedule, and a one-date
+    schedule on its new day. A regular schedule with such notes links (schedule_link) to the
+    activity page, which lists each session.
+    """
+    now = today()
+    notes: list[str] = []
+    extra: list[dict[str, Any]] = []
+    for change in sorted(changes, key=lambda c: (c.session_date or c.original_date, c.starts_at or time.min, c.id)):
+        reason = f" ({change.note})" if change.note else ""
+        if change.kind == SessionChangeKind.CANCELLED:
+            if change.original_date >= now:
+                notes.append(f"Not running on {_day(change.original_date)}{reason}.")
+            continue
+        if change.session_date < now:
+            continue
+        if change.kind == SessionChangeKind.MOVED:
+            notes.append(
+                f"The session on {_day(change.original_date)} moves to {_day(change.session_date)}, "
+                f"{format_time(change.starts_at)}{reason}."
+            )
+            what = f"Moved from {_day(change.original_date)}"
+        else:
+            what = "Extra session"
+        on = change.session_date.isoformat()
+        one: dict[str, Any] = {
+            "id": stable_id("schedule", f"{row.id}:session:{change.id}"),
+            "service_id": service_id,
+            "valid_from": on,
+            "valid_to": on,
+            "dtstart": on,
+            "freq": "WEEKLY",
+            "interval": 1,
+            "byday": WEEKDAY_CODES[change.session_date.weekday()],
+            "opens_at": change.starts_at.strftime("%H:%M:%S"),
+            "description": f"{what}: {_day(change.session_date)}, {format_time(change.starts_at)}"
+            + (f" to {format_time(change.ends_at)}" if change.ends_at else "")
+            + reason,
+        }
+        if change.ends_at:
+            one["closes_at"] = change.ends_at.strftime("%H:%M:%S")
+        extra.append(one)
+    return " ".join(notes), extra
+
+
+def schedules(row: ActivityRow, service_id: str, changes: list[Any], *, base_url: str) -> list[dict[str, Any]]:
+    """The regular schedule (with cancellations and moves in its notes) and one per extra or moved session."""
+    notes, extra = _session_changes(row, service_id, changes)
+    regular = _schedule(row, service_id)
+    if regular is not None and notes:
+        regular["notes"] = notes
+        regular["schedule_link"] = f"{base_url}/activities/{row.id}"
+    return ([regular] if regular else []) + extra
 
 
 def _schedule(row: ActivityRow, service_id: str) -> dict[str, Any] | None:
@@ -148,7 +217,13 @@ def _location(row: ActivityRow, service_id: str) -> dict[str, Any]:
 
 
 def service(
-    row: ActivityRow, *, base_url: str, age_groups: list[str], website: str | None = None, nested: bool = True
+    row: ActivityRow,
+    *,
+    base_url: str,
+    age_groups: list[str],
+    website: str | None = None,
+    nested: bool = True,
+    changes: list[Any] | None = None,
 ) -> dict[str, Any]:
     service_id = stable_id("service", row.id)
     data: dict[str, Any] = {
@@ -178,8 +253,7 @@ def service(
     }
     cost["amount_description"] = row.cost_notes or ("Free" if row.is_free else "Per session")
     data["cost_options"] = [cost]
-    schedule = _schedule(row, service_id)
-    data["schedules"] = [schedule] if schedule else []
+    data["schedules"] = schedules(row, service_id, changes or [], base_url=base_url)
     data["service_at_locations"] = [_location(row, service_id)]
     contact_name = row.contact_name or row.partner_contact_name
     data["contacts"] = (

@@ -15,8 +15,10 @@ from activities import openreferral
 from activities.search import SHOWN_STATUSES, ActivityFilters, Found, activity_page, find_activities, with_categories
 from creative_minds.cache import data_version
 from creative_minds.exceptions import NotFound
+from creative_minds.timeutil import today
 from partners.models import Partner, PartnerStatus
 from projects.models import Project, ProjectAgeGroup
+from projects.sessions import changes_for
 
 OPEN = {"Access-Control-Allow-Origin": "*"}
 
@@ -29,7 +31,9 @@ def _kept(request: Request, db_session: Session, key: tuple, make: Callable[[], 
     """A JSON answer kept until the data changes (creative_minds/cache.py)."""
     token = data_version(db_session)
     body = request.app.state.page_cache.get_or_make(
-        (*key, token, _base(request)) if token else None, lambda: msgspec.json.encode(make())
+        # today(): past cancellations and extra sessions drop out of the schedules as days pass.
+        (*key, token, _base(request), today()) if token else None,
+        lambda: msgspec.json.encode(make()),
     )
     return Response(body, media_type="application/json", headers=OPEN)
 
@@ -58,12 +62,17 @@ def _partners(session: Session, ids: set[int]) -> dict[int, Partner]:
 def _services(session: Session, found: list[Found], base_url: str) -> list[dict[str, Any]]:
     with_categories(session, found)
     ages = _age_groups(session, [f.project.id for f in found])
+    changes = changes_for(session, [f.project.id for f in found])
     partners = _partners(session, {f.project.partner_id for f in found})
     result = []
     for f in found:
         partner = partners[f.project.partner_id]
         data = openreferral.service(
-            f.project, base_url=base_url, age_groups=ages[f.project.id], website=partner.website
+            f.project,
+            base_url=base_url,
+            age_groups=ages[f.project.id],
+            website=partner.website,
+            changes=changes.get(f.project.id, []),
         )
         data["organization"]["description"] = partner.description or partner.kind_label
         result.append(data)

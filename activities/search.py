@@ -30,6 +30,7 @@ from projects.models import (
     Weekday,
 )
 from projects.search_text import words
+from projects.sessions import Occurrence, Outlook, changes_for, outlook, upcoming
 
 KM_PER_MILE = 1.609344
 RADII_MILES = (1, 2, 3, 5, 10, 20)
@@ -151,6 +152,10 @@ class ActivityRow(ScheduleDisplay):
     intake: str | None = None  # None: taking new people (connections.models.Intake)
     confirmed_on: date | None = None  # the partner last confirmed it runs as listed
     categories: list[str] = field(default_factory=list)
+    # Filled in by `with_sessions` (projects/sessions.py): the next session and cancellations soon,
+    # and the next few sessions with their changes.
+    outlook: Outlook | None = None
+    upcoming: list[Occurrence] = field(default_factory=list)
 
     @property
     def unconfirmed(self) -> bool:
@@ -397,6 +402,17 @@ def with_categories(session: Session, found: list[Found]) -> list[Found]:
         row = by_id.get(project_id)
         if row is not None:
             row.categories = sorted(joined.split(","))
+    return found
+
+
+def with_sessions(session: Session, found: list[Found], *, count: int = 4) -> list[Found]:
+    """Fill in each row's next session, cancellations soon and next `count` sessions, with the
+    activities' cancelled, moved and extra sessions read in one query."""
+    changes = changes_for(session, [f.project.id for f in found])
+    for f in found:
+        mine = changes.get(f.project.id, [])
+        f.project.outlook = outlook(f.project, mine)
+        f.project.upcoming = upcoming(f.project, mine, count=count)
     return found
 
 

@@ -105,8 +105,17 @@ def timed(client: TestClient, method: str, url: str, runs: int, data: dict | Non
     return statistics.median(times), max(times)
 
 
+def load_average() -> str:
+    """The machine's load (1, 5 and 15 minutes): the figures mean little on a busy machine without it."""
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
+
+
 def measure(client: TestClient, label: str, target: float, runs: int) -> None:
     year = date.today().year - 1
+    print(f"{label:>22}  load average {load_average()}")
     for name, method, url, data in (
         ("report, whole network", "GET", "/reports/evaluation", None),
         ("annual report", "GET", f"/reports/annual?year={year}", None),

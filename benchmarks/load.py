@@ -222,26 +222,28 @@ def check(url: str, headers: dict[str, str]) -> int:
     return len(response.content)
 
 
-def timed(url: str, runs: int = 3) -> tuple[float, float, int, float]:
+def timed(url: str, runs: int = 3) -> tuple[float, float, int, float, int]:
     """Median seconds for an answer worked out afresh, median for the same answer asked again, its
-    size, and the seconds for the very first answer (the feeds then keep no activity's piece yet).
+    size, the seconds for the very first answer (the feeds then keep no activity's piece yet), and
+    the bytes that went over the wire (less when the answer came gzipped: httpx asks for it, as
+    browsers do).
 
     Fresh answers: each request names a different radius, which changes nothing without a postcode
     but is a different question, so no kept answer can answer it.
     """
-    fresh, again, size = [], [], 0
+    fresh, again, size, wire = [], [], 0, 0
     for radius in (1, 2, 3, 5, 10, 20)[:runs]:
         start = time.perf_counter()
         response = httpx.get(url, params={"radius": radius}, timeout=120)
         fresh.append(time.perf_counter() - start)
         if response.status_code != 200:
             raise RuntimeError(f"{url} answered {response.status_code}")
-        size = len(response.content)
+        size, wire = len(response.content), response.num_bytes_downloaded
     for _ in range(runs):
         start = time.perf_counter()
         httpx.get(url, params={"radius": 1}, timeout=120)
         again.append(time.perf_counter() - start)
-    return statistics.median(fresh), statistics.median(again), size, fresh[0]
+    return statistics.median(fresh), statistics.median(again), size, fresh[0], wire
 
 
 # Main -------------------------------------------------------------------------------------------
@@ -253,7 +255,9 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run (default 5)")
     parser.add_argument("--repeats", type=int, default=3, help="interleaved repeats per route (default 3)")
     parser.add_argument("--skip-50k", action="store_true", help="leave out the map page at 50,000 projects")
-    parser.add_argument("--only", metavar="WORD", help="only the routes whose label contains WORD (a quick look)")
+    parser.add_argument(
+        "--only", metavar="WORD", help="only the routes and feeds whose label contains WORD (a quick look)"
+    )
     parser.add_argument(
         "--page-cache-mb",
         type=int,
@@ -335,10 +339,11 @@ def main() -> None:
                     f"{idle:.0f} MB idle, {under_load:.0f} MB under load, {peak:.0f} MB with 32 full finder pages "
                     f"({burst.rps:,.0f} req/s, {burst.errors} errors)"
                 )
-                for label, path, target, before in TIMED if not args.only else []:
-                    seconds, kept, size, first = timed(app.url + path)
+                for label, path, target, before in [t for t in TIMED if not args.only or args.only in t[0]]:
+                    seconds, kept, size, first, wire = timed(app.url + path)
                     after = (
-                        f"{seconds:.3f} s worked out afresh, {kept:.3f} s asked again ({size / 1024:,.0f} KB); "
+                        f"{seconds:.3f} s worked out afresh, {kept:.3f} s asked again ({size / 1024:,.0f} KB, "
+                        f"{wire / 1024:,.0f} KB over the wire); "
                         f"the first after a change (no activity's piece kept) {first:.3f} s"
                     )
                     results.append(
@@ -362,7 +367,7 @@ def main() -> None:
                     httpx.get(
                         app.url + "/activities", params={"radius": 20}, timeout=120
                     )  # the map itself is built once
-                    seconds, kept, size, _ = timed(app.url + "/activities")
+                    seconds, kept, size, _, _ = timed(app.url + "/activities")
                     after = f"{seconds:.2f} s worked out afresh ({kept:.2f} s asked again), {size / 1024 / 1024:.1f} MB of HTML"
                     results.append(
                         (

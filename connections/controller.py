@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import secrets
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlmodel import Session, col, select
 
@@ -15,6 +14,7 @@ from connections import service
 from connections.forms import AttendanceInput, ConnectionInput, IntakeInput, RegisterInput, SourceInput
 from connections.funnel import STAGE_LABELS, STAGES, FunnelScope, funnel
 from connections.models import ContactPreference, HowConnected, Intake, StopReason
+from creative_minds import once
 from creative_minds.accounts.models import Role
 from creative_minds.auth import coordinator_only, login_required, require_user, roles_required
 from creative_minds.exceptions import Invalid
@@ -62,7 +62,7 @@ def _activity_context(session: Session, project: Project, user) -> dict[str, Any
         "intake": service.intake_of(session, project.id),
         "unconfirmed": service.unconfirmed(service.intake_of(session, project.id)),
         "intakes": Intake.choices(),
-        "connections": service.list_connections(session, by=user, project_id=project.id),
+        "connections": service.read_activity_connections(session, project, by=user),
         "registers": service.registers(session, project.id, by=user),
         "values": {"held_on": today().isoformat()},
         "errors": {},
@@ -74,14 +74,23 @@ class ConnectionsController(Controller):
     guards = [login_required]
 
     @get("/", name="connections:list", guards=[people_who_see_connections], sync_to_thread=True)
-    def list_connections(self, request: Request, db_session: NamedDependency[Session]) -> Template:
+    def list_connections(
+        self,
+        request: Request,
+        db_session: NamedDependency[Session],
+        page_number: Annotated[int, QueryParameter(name="page", ge=1)] = 1,
+    ) -> Template:
         user = require_user(request)
-        rows = service.list_connections(db_session, by=user)
+        found = service.read_connections(db_session, by=user, page=page_number)
         activities = service.partner_activities(db_session, by=user) if user.can.record_attendance else []
+        nudges = [c for c in found.items if service.needs_nudge(c)]
+        elsewhere = service.count_nudges(db_session, by=user) - len(nudges) if user.can.connect_people else 0
         return page(
             "connections/list.html",
-            connections=rows,
-            nudges=[c for c in rows if service.needs_nudge(c)],
+            connections=found.items,
+            found=found,
+            nudges=nudges,
+            nudges_elsewhere=elsewhere,
             activities=activities,
             unconfirmed=service.unconfirmed,
             intake_labels=Intake.labels(),
@@ -96,7 +105,6 @@ class ConnectionsController(Controller):
         values: dict[str, Any] = {
             "project_id": project.id if project else None,
             "connected_on": today().isoformat(),
-            "form_key": secrets.token_urlsafe(24),
         }
         return page("connections/form.html", errors={}, **_connection_form(db_session, values, project))
 
@@ -108,9 +116,10 @@ class ConnectionsController(Controller):
         project_id = parse_id(str(values.get("project_id") or ""))
         project = db_session.get(Project, project_id) if project_id else None
         try:
-            connection, created = service.record_connection(
-                db_session, validate(ConnectionInput, values, errors), by=require_user(request)
-            )
+            data_in = validate(ConnectionInput, values, errors)
+            # The form's one-time token (creative_minds/once.py), claimed with the connection it makes.
+            data_in = data_in.model_copy(update={"form_key": once.token_from(data)})
+            connection, created = service.record_connection(db_session, data_in, by=require_user(request))
         except Invalid as exc:
             return form_with_errors("connections/form.html", exc, **_connection_form(db_session, values, project))
         code = connection.participant.code
@@ -281,6 +290,7 @@ class ConnectionsController(Controller):
             localities=list_localities(db_session),
             partners=list(db_session.exec(select(Partner.id, Partner.name).order_by(col(Partner.name)))),
             activities=_activity_choices(db_session),
+            can_export=user.is_coordinator,
             query={
                 "activity": activity,
                 "partner": partner,

@@ -42,6 +42,7 @@ class ConnectionInput(BaseModel):
     notes: OptionalText = Field(default=None, max_length=1000)
     contact_consent: bool = False
     contact_preference: ContactPreference | None = None
+    # The form's one-time token (creative_minds/once.py): sent twice, the form adds one connection.
     form_key: OptionalText = Field(default=None, max_length=64)
 
     @model_validator(mode="before")

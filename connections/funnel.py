@@ -14,11 +14,16 @@ but coordinators:
    breakdown cell (a source, an equality answer) is hidden where the same cell one level up (the
    partner, the locality, the network) minus it would be fewer than 5 people.
 A row whose "connected" is hidden is hidden whole.
+5. Across dates: figures with small numbers hidden are always for all dates. Two periods that overlap
+   (or one inside another) would give a hidden count by subtraction (connected 1 Jan to 30 Jun 14, to
+   31 May 11: 3 people connected in June), and so would a calendar year beside "all dates", since the
+   same people are counted in each. With one period there is nothing to subtract, whatever is asked
+   for; coordinators, who see exact figures, choose any dates.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -27,7 +32,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
+from connections import summary
 from connections.models import Connection, Outcome, ReferralSource
+from connections.summary import FunnelPerson
 from creative_minds.localities import Locality
 from partners.models import Partner
 from projects.models import Project
@@ -83,6 +90,7 @@ class Funnel:
     by_equality: dict[str, list[Row]]
     exact: bool
     small_number: int
+    dates_set_aside: bool = False  # dates were asked for, but figures with small numbers hidden are for all dates
 
     def display(self, row: Row, stage: str) -> str:
         if self.exact or row.shows(stage):
@@ -262,6 +270,99 @@ def by_levels(session: Session, scopes: list[FunnelScope]) -> list[tuple[Counts,
     return results
 
 
+def _level_key(scope: FunnelScope) -> tuple[str, int]:
+    """Where a scope's people are in the kept summary (connections/summary.py)."""
+    if scope.project_id:
+        return "activity", scope.project_id
+    if scope.partner_id:
+        return "partner", scope.partner_id
+    if scope.locality_id:
+        return "locality", scope.locality_id
+    return "network", 0
+
+
+def kept_levels(session: Session, scopes: list[FunnelScope]) -> list[tuple[Counts, Tables]]:
+    """by_levels for all dates, from the kept summary: each person is already one row per activity,
+    partner, locality and the network (and per team or service there), so this only adds rows up."""
+    summary.settle(session)
+    table = FunnelPerson.__table__  # type: ignore[attr-defined]
+    wanted = [_level_key(s) for s in scopes]
+    within = sa.or_(*(sa.and_(table.c.level == level, table.c.key == key) for level, key in wanted))
+    people = (
+        sa.select(
+            table.c.level,
+            table.c.key,
+            table.c.came,
+            table.c.still_going,
+            table.c.paired,
+            *(table.c[q] for q in QUESTIONS),
+        )
+        .where(within, table.c.source_id == summary.ANY_SOURCE)
+        .cte("people")
+    )
+
+    def sums(t: Any) -> list[Any]:
+        return [func.count(), func.sum(t.c.came), func.sum(t.c.still_going), func.sum(t.c.paired)]
+
+    parts = [
+        sa.select(people.c.level, people.c.key, sa.literal(""), sa.cast(sa.null(), sa.String), *sums(people)).group_by(
+            people.c.level, people.c.key
+        ),
+        sa.select(table.c.level, table.c.key, sa.literal(SOURCE), sa.cast(table.c.source_id, sa.String), *sums(table))
+        .where(within, table.c.source_id > summary.ANY_SOURCE)
+        .group_by(table.c.level, table.c.key, table.c.source_id),
+    ] + [
+        sa.select(people.c.level, people.c.key, sa.literal(q), sa.cast(people.c[q], sa.String), *sums(people)).group_by(
+            people.c.level, people.c.key, people.c[q]
+        )
+        for q in QUESTIONS
+    ]
+    found: dict[tuple[str, int], tuple[Counts, Tables]] = {
+        w: (dict.fromkeys(STAGES, 0), {name: {} for name in (*QUESTIONS, SOURCE)}) for w in wanted
+    }
+    for level, key, question, answer, *values in session.execute(sa.union_all(*parts)):
+        _, tables = found[(level, int(key))]
+        cell = dict(zip(STAGES, (int(v or 0) for v in values)))
+        if not question:
+            found[(level, int(key))] = (cell, tables)
+        elif cell["connected"]:
+            if question == SOURCE:
+                tables[question][int(answer)] = cell
+            else:
+                tables[question][summary.answer_of(question, int(answer)) or NOT_ANSWERED] = cell
+    return [found[w] for w in wanted]
+
+
+def kept_table(
+    session: Session, level: str, *, partner_id: int | None = None, locality_id: int | None = None
+) -> dict[Any, Counts]:
+    """count() for all dates from the kept summary: people at each stage per activity, partner or locality
+    (activities only within a partner or a locality if given)."""
+    summary.settle(session)
+    table = FunnelPerson.__table__  # type: ignore[attr-defined]
+    query = (
+        sa.select(
+            table.c.key,
+            func.count(),
+            func.sum(table.c.came),
+            func.sum(table.c.still_going),
+            func.sum(table.c.paired),
+        )
+        .where(table.c.level == level, table.c.source_id == summary.ANY_SOURCE)
+        .group_by(table.c.key)
+    )
+    if partner_id is not None or locality_id is not None:
+        query = query.join(Project, col(Project.id) == table.c.key)
+        if partner_id is not None:
+            query = query.where(Project.partner_id == partner_id)
+        if locality_id is not None:
+            query = query.where(Project.locality_id == locality_id)
+    return {
+        key: {"connected": int(n), "came": int(c or 0), "still_going": int(g or 0), "paired": int(p or 0)}
+        for key, n, c, g, p in session.execute(query).all()
+    }
+
+
 def by_person(session: Session, scope: FunnelScope) -> tuple[Counts, Tables]:
     """One scope's total, by-source and equality breakdowns (see by_levels)."""
     return by_levels(session, [scope])[0]
@@ -273,19 +374,28 @@ ZERO = dict.fromkeys(STAGES, 0)
 def _sibling_tables(session: Session, scope: FunnelScope) -> list[tuple[dict[Any, dict[str, int]], Any]]:
     """The tables (counts by row, this scope's row) that this scope is one row of."""
     dates = {"date_from": scope.date_from, "date_to": scope.date_to}
+    kept = scope.date_from is None and scope.date_to is None
     if scope.project_id:
         project = session.get(Project, scope.project_id)
         if project is None:
             return []
+        if kept:
+            return [
+                (kept_table(session, "activity", partner_id=project.partner_id), project.id),
+                (kept_table(session, "activity", locality_id=project.locality_id), project.id),
+                (kept_table(session, "activity"), project.id),
+            ]
         return [
             (count(session, FunnelScope(partner_id=project.partner_id, **dates), Connection.project_id), project.id),
             (count(session, FunnelScope(locality_id=project.locality_id, **dates), Connection.project_id), project.id),
             (count(session, FunnelScope(**dates), Connection.project_id), project.id),
         ]
     if scope.partner_id:
-        return [(count(session, FunnelScope(**dates), Project.partner_id), scope.partner_id)]
+        table = kept_table(session, "partner") if kept else count(session, FunnelScope(**dates), Project.partner_id)
+        return [(table, scope.partner_id)]
     if scope.locality_id:
-        return [(count(session, FunnelScope(**dates), Project.locality_id), scope.locality_id)]
+        table = kept_table(session, "locality") if kept else count(session, FunnelScope(**dates), Project.locality_id)
+        return [(table, scope.locality_id)]
     return []
 
 
@@ -321,9 +431,15 @@ def _labels(session: Session, scope: FunnelScope) -> str:
 
 def funnel(session: Session, scope: FunnelScope, *, small_number: int, exact: bool) -> Funnel:
     """The funnel for one activity, partner, locality or the network, with its breakdowns.
-    `exact` (coordinators) shows every figure; otherwise small numbers are hidden (see above)."""
+    `exact` (coordinators) shows every figure; otherwise small numbers are hidden (see above), and
+    the figures are for all dates (rule 5): any dates asked for are set aside (Funnel.dates_set_aside)."""
+    dates_set_aside = not exact and (scope.date_from is not None or scope.date_to is not None)
+    if not exact:
+        scope = replace(scope, date_from=None, date_to=None)
     # Rule 4 for breakdowns needs the same tables one level up: worked out in the same pass.
-    levels = by_levels(session, [scope] + ([] if exact else _parent_scopes(session, scope)))
+    # All dates (every view with small numbers hidden): from the kept summary; chosen dates: counted afresh.
+    read = kept_levels if scope.date_from is None and scope.date_to is None else by_levels
+    levels = read(session, [scope] + ([] if exact else _parent_scopes(session, scope)))
     counts, equality = levels[0]
     parents = [tables for _, tables in levels[1:]]
     total = Row("Everyone", counts)
@@ -354,7 +470,7 @@ def funnel(session: Session, scope: FunnelScope, *, small_number: int, exact: bo
     sources = {s.id: s.name for s in session.exec(select(ReferralSource))}
     by_source = breakdown(SOURCE, equality[SOURCE], sources)
     by_equality = {question.label: breakdown(name, equality[name], {}) for name, question in QUESTIONS.items()}
-    return Funnel(scope, _labels(session, scope), total, by_source, by_equality, exact, small_number)
+    return Funnel(scope, _labels(session, scope), total, by_source, by_equality, exact, small_number, dates_set_aside)
 
 
 # Track records on funding applications --------------------------------------------------------
@@ -407,8 +523,8 @@ def track_records(session: Session, projects: list[tuple[int, int]], *, small_nu
     small, worked out against every activity's and every partner's figures (so none can be subtracted)."""
     if not projects:
         return {}
-    activities = {k: Row(str(k), v) for k, v in count(session, FunnelScope(), Connection.project_id).items()}
-    partners = {k: Row(str(k), v) for k, v in count(session, FunnelScope(), Project.partner_id).items()}
+    activities = {k: Row(str(k), v) for k, v in kept_table(session, "activity").items()}
+    partners = {k: Row(str(k), v) for k, v in kept_table(session, "partner").items()}
     hide(list(activities.values()), small_number)
     hide(list(partners.values()), small_number)
     changes = _mean_changes(session, [pid for pid, _ in projects])

@@ -112,8 +112,6 @@ class Connection(SQLModel, table=True):
     outcome: str | None = Field(default=None, max_length=16)
     outcome_on: date | None = None
     stop_reason: str | None = Field(default=None, max_length=32)
-    # The form's one-time key: a second submit of the same form finds this row instead of adding one.
-    form_key: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
     updated_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
 
@@ -124,7 +122,6 @@ class Connection(SQLModel, table=True):
 
     __table_args__ = (
         sa.UniqueConstraint("participant_id", "project_id", "connected_on", name="uq_connection_person_activity_day"),
-        sa.UniqueConstraint("form_key", name="uq_connection_form_key"),
         sa.CheckConstraint(
             "first_attended_on IS NULL OR first_attended_on >= connected_on", name="ck_connection_came_after_connected"
         ),

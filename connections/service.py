@@ -5,6 +5,7 @@ coordinators. Nobody else (collective members see only figures with small number
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -13,7 +14,9 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, func, select
+from sqlmodel.sql.expression import SelectOfScalar
 
+from connections import summary  # noqa: F401  (keeps the funnel's summary in step with every change)
 from connections.forms import AttendanceInput, ConnectionInput, RegisterInput, SourceInput
 from connections.models import (
     ActivityIntake,
@@ -25,11 +28,13 @@ from connections.models import (
     SessionRegister,
     Stage,
 )
+from creative_minds import once
 from creative_minds.accounts.models import User
 from creative_minds.audit import service as audit
 from creative_minds.audit.models import AuditAction
 from creative_minds.db import get_or_404
 from creative_minds.exceptions import Conflict, Forbidden, Invalid
+from creative_minds.pagination import Page, paginate
 from creative_minds.timeutil import today, utcnow
 from projects.models import Project, ProjectStatus
 from stories.participants.models import Participant
@@ -38,7 +43,8 @@ from stories.participants.service import add_months, new_code
 NUDGE_AFTER_DAYS = 21  # no first visit three weeks after the connection: the champion checks in
 STILL_GOING_AFTER_MONTHS = 3
 UNCONFIRMED_AFTER_MONTHS = 3
-LIST_LIMIT = 500
+LIST_LIMIT = 500  # an activity's connections on its group's page
+PAGE_SIZE = 50  # the connections list, a page at a time
 
 
 # Who may do what ------------------------------------------------------------------------------
@@ -185,22 +191,44 @@ def _running_activity(session: Session, project_id: int) -> Project:
     return project
 
 
-def _by_key(session: Session, form_key: str | None) -> Connection | None:
-    if not form_key:
-        return None
-    return session.exec(select(Connection).where(Connection.form_key == form_key)).first()
+def _same_day(session: Session, participant_id: int, project_id: int, on: date) -> Connection | None:
+    return session.exec(
+        select(Connection).where(
+            Connection.participant_id == participant_id,
+            Connection.project_id == project_id,
+            Connection.connected_on == on,
+        )
+    ).first()
+
+
+def _made_by_form(session: Session, earlier: str) -> Connection | None:
+    """The connection a form's first send made, from where the one-time token says it is shown."""
+    found = re.fullmatch(r"/connections/(\d+)", earlier)
+    return session.get(Connection, int(found.group(1))) if found else None
 
 
 def record_connection(session: Session, data: ConnectionInput, *, by: User) -> tuple[Connection, bool]:
-    """Record a connection; returns it and whether it is new. Sending the same form twice (or the same
-    person, activity and day again) finds the first record instead of adding a second."""
+    """Record a connection; returns it and whether it is new. Sending the same form twice (its one-time
+    token, `data.form_key`, claimed through creative_minds/once.py in this transaction) or the same person,
+    activity and day again finds the first record instead of adding a second.
+
+    Only the token counts as "the same form", not the same answers within an hour as on other create
+    forms: a champion may well connect two new people to the same group on the same day with the same
+    answers, and those are two people."""
     if not by.can.connect_people:
         raise Forbidden("Only champions (and coordinators) record connections.")
-    existing = _by_key(session, data.form_key)
-    if existing is not None:
-        if existing.champion_id != by.id:
+    earlier = once.claim(session, data.form_key, user_id=by.id) if data.form_key else None
+    if earlier is not None:
+        existing = _made_by_form(session, earlier)
+        if existing is None or existing.champion_id != by.id:
             raise Conflict("This form was already used by someone else. Open a new form.")
         return existing, False
+    connection, created = _record_connection(session, data, by=by)
+    once.done(session, data.form_key, f"/connections/{connection.id}")
+    return connection, created
+
+
+def _record_connection(session: Session, data: ConnectionInput, *, by: User) -> tuple[Connection, bool]:
     project = _running_activity(session, data.project_id)
     source = session.get(ReferralSource, data.source_id)
     if source is None or not source.active:
@@ -215,13 +243,7 @@ def record_connection(session: Session, data: ConnectionInput, *, by: User) -> t
         if participant is None:
             message = f"There is no person with the code {data.code}. Check it with them, or tick “new person” to make a code."
             raise Invalid(message, errors={"code": message})
-        same_day = session.exec(
-            select(Connection).where(
-                Connection.participant_id == participant.id,
-                Connection.project_id == project.id,
-                Connection.connected_on == data.connected_on,
-            )
-        ).first()
+        same_day = _same_day(session, participant.id, project.id, data.connected_on)
         if same_day is not None:
             return same_day, False
     try:
@@ -250,21 +272,14 @@ def record_connection(session: Session, data: ConnectionInput, *, by: User) -> t
                 notes=data.notes or "",
                 contact_consent=data.contact_consent,
                 contact_preference=data.contact_preference.value if data.contact_preference else None,
-                form_key=data.form_key,
             )
             session.add(connection)
             session.flush()
     except IntegrityError:
-        # The same form (or person, activity and day) was saved by a request running at the same time.
-        again = _by_key(session, data.form_key)
-        if again is None and participant is not None and participant.id is not None:
-            again = session.exec(
-                select(Connection).where(
-                    Connection.participant_id == participant.id,
-                    Connection.project_id == project.id,
-                    Connection.connected_on == data.connected_on,
-                )
-            ).first()
+        # The same person, activity and day was saved by a request running at the same time.
+        again = None
+        if participant is not None and participant.id is not None:
+            again = _same_day(session, participant.id, project.id, data.connected_on)
         if again is None:
             raise
         return again, False
@@ -377,9 +392,22 @@ def needs_nudge(connection: Connection) -> bool:
     return connection.stage == Stage.WAITING and connection.connected_on <= today() - timedelta(days=NUDGE_AFTER_DAYS)
 
 
-def list_connections(session: Session, *, by: User, project_id: int | None = None) -> list[Connection]:
-    """The connections this person may see, newest first; for champions the ones needing a nudge come first."""
+def _needs_nudge() -> ColumnElement[bool]:
+    """needs_nudge as a condition on Connection: waiting for a first visit three weeks after connecting."""
+    return sa.and_(
+        col(Connection.outcome).is_(None),
+        col(Connection.first_attended_on).is_(None),
+        col(Connection.did_not_come_on).is_(None),
+        col(Connection.waiting_list).is_(False),
+        col(Connection.connected_on) <= today() - timedelta(days=NUDGE_AFTER_DAYS),
+    )
+
+
+def _listed(by: User, project_id: int | None) -> SelectOfScalar[Connection]:
+    """The connections this person may see, the ones needing a nudge first (longest waiting first),
+    then newest first."""
     check_can_list(by)
+    nudge = _needs_nudge()
     query = (
         select(Connection)
         .where(visible_to(by))
@@ -388,15 +416,59 @@ def list_connections(session: Session, *, by: User, project_id: int | None = Non
             selectinload(Connection.project),
             selectinload(Connection.source),
         )
-        .order_by(col(Connection.connected_on).desc(), col(Connection.id).desc())
-        .limit(LIST_LIMIT)
+        .order_by(
+            sa.case((nudge, 0), else_=1),
+            sa.case((nudge, col(Connection.connected_on)), else_=None),
+            col(Connection.connected_on).desc(),
+            col(Connection.id).desc(),
+        )
     )
     if project_id is not None:
         query = query.where(Connection.project_id == project_id)
-    rows = list(session.exec(query))
-    return sorted(
-        rows, key=lambda c: (not needs_nudge(c), c.connected_on if needs_nudge(c) else -c.connected_on.toordinal())
+    return query
+
+
+def _audit_list(session: Session, rows: list[Connection], *, by: User, what: str) -> None:
+    """Opening a list of connections reads each person on it, like opening one: the trail notes who read
+    which codes (a connection says someone was referred from a mental health service)."""
+    codes = ", ".join(c.participant.code for c in rows)
+    audit.record(
+        session,
+        by=by,
+        action=AuditAction.READ,
+        subject="connection list",
+        label=what,
+        detail=f"{len(rows)} shown: {codes}" if rows else "none shown",
     )
+
+
+def list_connections(session: Session, *, by: User, project_id: int | None = None) -> list[Connection]:
+    """The connections this person may see, the ones needing a nudge first, up to LIST_LIMIT. Not audited:
+    pages use read_connections and read_activity_connections."""
+    return list(session.exec(_listed(by, project_id).limit(LIST_LIMIT)))
+
+
+def read_activity_connections(session: Session, project: Project, *, by: User) -> list[Connection]:
+    """An activity's connections on its group's page (where the register is ticked), for reading: the
+    audit trail notes who read them."""
+    rows = list_connections(session, by=by, project_id=project.id)
+    _audit_list(session, rows, by=by, what=f"activity: {project.title}"[:120])
+    return rows
+
+
+def read_connections(session: Session, *, by: User, page: int = 1) -> Page:
+    """One page (PAGE_SIZE) of the connections this person may see, in _listed's order, for reading: the
+    audit trail notes who read which page and which codes were on it."""
+    found = paginate(session, _listed(by, None), page=page, page_size=PAGE_SIZE)
+    _audit_list(session, found.items, by=by, what=f"page {found.page} of {found.pages}")
+    return found
+
+
+def count_nudges(session: Session, *, by: User) -> int:
+    """How many of this person's connections need a nudge (on every page)."""
+    check_can_list(by)
+    query = select(func.count()).select_from(Connection).where(visible_to(by), _needs_nudge())
+    return int(session.exec(query).one())
 
 
 @dataclass(frozen=True)

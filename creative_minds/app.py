@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     from collectives.membership.controller import CollectivesController, JoinController
     from collectives.rounds.controller import RoundsController
     from connections.controller import ConnectionsController
-    from creative_minds.accounts.controller import AccountController, LoginController
+    from creative_minds.accounts.controller import AccountController, LoginController, PasswordLinkController
     from creative_minds.audit.controller import AuditController
     from creative_minds.home import HomeController
     from obligations.controller import NotificationsController, ObligationsController
@@ -111,6 +111,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             throttled,
             LoginController,
             AccountController,
+            PasswordLinkController,
             PartnerController,
             PartnerApiController,
             ProjectController,

@@ -42,9 +42,18 @@ def _watched() -> tuple[type, ...]:
     from connections.models import ActivityIntake
     from creative_minds.localities import Locality
     from partners.models import Partner, PartnerLocality
-    from projects.models import Project, ProjectAgeGroup, ProjectCategory
+    from projects.models import Project, ProjectAgeGroup, ProjectCategory, SessionChange
 
-    return (Project, ProjectCategory, ProjectAgeGroup, Partner, PartnerLocality, Locality, ActivityIntake)
+    return (
+        Project,
+        ProjectCategory,
+        ProjectAgeGroup,
+        Partner,
+        PartnerLocality,
+        Locality,
+        ActivityIntake,
+        SessionChange,
+    )
 
 
 def _watched_tables() -> set[str]:

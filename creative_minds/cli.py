@@ -172,19 +172,24 @@ def purge_sessions() -> None:
 @click.option("--date", "on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Run as if on this day.")
 @click.option("--digest/--no-digest", default=None, help="Make the weekly digests (by default: on Mondays).")
 def remind(on, digest: bool | None) -> None:
-    """The daily scan: obligations kept in step, reminders queued (run it daily from cron or a scheduler).
+    """The daily scan: obligations kept in step, reminders queued, old import uploads deleted (run it daily
+    from cron or a scheduler).
 
     Safe to run twice, or on several instances at once: nothing is added or queued twice."""
     from creative_minds.db import import_models, make_engine, session_scope
     from obligations.service import remind as run_remind
+    from transfers.jobs import purge_uploads
 
     import_models()
-    engine = make_engine(Settings.from_env())
+    settings = Settings.from_env()
+    engine = make_engine(settings)
     with session_scope(engine) as session:
         result = run_remind(session, on=on.date() if on else None, digest=digest)
+    purged = purge_uploads(engine, keep_days=settings.import_keep_days)
     click.echo(
         f"Obligations added: {result.added}, closed: {result.closed}; "
-        f"messages queued: {result.reminders}; digests made: {result.digests}."
+        f"messages queued: {result.reminders}; digests made: {result.digests}; "
+        f"import files deleted (older than {settings.import_keep_days} days): {purged}."
     )
     engine.dispose()
 
@@ -369,7 +374,7 @@ def import_worker(once: bool, interval: float) -> None:
     import time
 
     from creative_minds.db import make_engine
-    from transfers.jobs import run_waiting
+    from transfers.jobs import purge_uploads, run_waiting
 
     settings = Settings.from_env()
     engine = make_engine(settings)
@@ -377,6 +382,9 @@ def import_worker(once: bool, interval: float) -> None:
         ran = run_waiting(engine, max_bytes=settings.import_max_mb * 1024 * 1024)
         if ran:
             click.echo(f"ran {ran} import file(s)")
+        purged = purge_uploads(engine, keep_days=settings.import_keep_days)
+        if purged:
+            click.echo(f"deleted {purged} uploaded file(s) kept over {settings.import_keep_days} days")
         if once:
             return
         time.sleep(interval)

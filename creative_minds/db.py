@@ -73,7 +73,8 @@ def import_models() -> None:
     import collectives.membership.models
     import collectives.rounds.models
     import collectives.voting.models  # noqa: F401
-    import connections.models  # noqa: F401
+    import connections.models
+    import connections.summary  # noqa: F401
     import creative_minds.accounts.models
     import creative_minds.accounts.throttle
     import creative_minds.audit.models

@@ -424,4 +424,8 @@ def load_demo(session: Session, *, partners: int = 130, projects: int = 1100, se
 
     group = session.exec(select(User).where(User.email == "group@example.org")).first()
     load_connections(session, champions=champions, group_partner_id=group.partner_id if group else None, rng=rng)
+
+    from projects.demo import load as load_session_changes
+
+    load_session_changes(session, group_partner_id=group.partner_id if group else None, rng=rng)
     return logins

@@ -81,6 +81,12 @@ class Settings(BaseSettings):
 
     # Imports
     import_max_mb: int = Field(20, ge=1, le=500, validation_alias=_env("CM_IMPORT_MAX_MB"))
+    # Days an uploaded file is kept after its import finished (or its preview was left); then deleted.
+    import_keep_days: int = Field(7, ge=0, le=3650, validation_alias=_env("CM_IMPORT_KEEP_DAYS"))
+
+    # Links sent to set a password: an invitation (imported or new members), or "forgot your password".
+    invite_valid_days: int = Field(14, ge=1, le=90, validation_alias=_env("CM_INVITE_VALID_DAYS"))
+    reset_valid_minutes: int = Field(60, ge=5, le=24 * 60, validation_alias=_env("CM_RESET_VALID_MINUTES"))
     # 360Giving open data: the publisher's registered prefix (grant and unregistered-group ids start
     # with it) and the funder's org-id.
     threesixtygiving_prefix: str = Field(

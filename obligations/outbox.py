@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import smtplib
 import socket
 from collections.abc import Callable, Iterable
@@ -94,7 +95,7 @@ class Mail:
     """One message to write: `key` names the event; the person's id is added to it."""
 
     key: str
-    topic: Topic
+    topic: Topic | str  # a Topic; or "account" for a message the person asked for (no choice applies)
     subject: str
     body: str
     users: list[User] = field(default_factory=list)
@@ -111,7 +112,9 @@ def queue(session: Session, mails: Iterable[Mail]) -> int:
         for user in mail.users:
             if not user.is_active or not user.email:
                 continue
-            delivery = wanted.get((user.id, mail.topic.value), Delivery.EMAIL)
+            topic = mail.topic.value if isinstance(mail.topic, Topic) else mail.topic
+            # Choices are per topic; a message outside the topics (a sign-in link) always goes at once.
+            delivery = wanted.get((user.id, topic), Delivery.EMAIL) if isinstance(mail.topic, Topic) else Delivery.EMAIL
             if delivery == Delivery.NONE:
                 continue
             rows.append(
@@ -119,7 +122,7 @@ def queue(session: Session, mails: Iterable[Mail]) -> int:
                     "key": f"{mail.key}:u{user.id}"[:200],
                     "user_id": user.id,
                     "to_address": user.email,
-                    "topic": mail.topic.value,
+                    "topic": topic,
                     "subject": " ".join(mail.subject.split())[:200],  # one line: no header can be smuggled in
                     "body": mail.body.rstrip() + FOOTER,
                     "state": (MessageState.DIGEST if delivery == Delivery.DIGEST else MessageState.PENDING).value,
@@ -244,6 +247,14 @@ def _finish(connection: Connection, message: OutboxMessage, worker: str, **value
     connection.commit()
 
 
+# A link that signs someone in (an invitation, a password reset) is kept only until it is sent.
+SECRET_LINK = re.compile(r"(/accounts/password/)[A-Za-z0-9_-]+")
+
+
+def without_secret_links(body: str) -> str:
+    return SECRET_LINK.sub(r"\1(link removed once sent)", body)
+
+
 def message_id(key: str, settings: Settings) -> str:
     domain = settings.mail_from.rsplit("@", 1)[-1].strip(" >") or "creative-minds.invalid"
     return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
@@ -347,7 +358,15 @@ def send_due(
                     )
                     report.retrying += 1
                 continue
-            _finish(connection, message, worker, state=MessageState.SENT.value, sent_at=utcnow(), last_error="")
+            _finish(
+                connection,
+                message,
+                worker,
+                state=MessageState.SENT.value,
+                sent_at=utcnow(),
+                last_error="",
+                **({"body": without_secret_links(message.body)} if SECRET_LINK.search(message.body) else {}),
+            )
             report.sent += 1
             if after_each is not None:
                 after_each(message)

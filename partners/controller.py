@@ -135,28 +135,34 @@ class PartnerController(Controller):
         coordinator = bool(user and user.is_coordinator)
         see_status = bool(user and user.can.see_partner_status)
 
-        def results() -> tuple[str, int, list]:
+        def results() -> str:
             found = service.search_partners(db_session, filters, user=user)
-            html = render(request, "partners/_results.html", {"results": found, "filters": filters, "params": params})
-            awaiting = service.count_awaiting_approval(db_session) if coordinator else 0
-            return html, awaiting, list_localities(db_session)
+            return render(request, "partners/_results.html", {"results": found, "filters": filters, "params": params})
 
         # The list depends only on the data, the filters and what this kind of user may see: kept until the data
-        # changes, and then answered without a trip to a worker thread.
-        key = ("partners", astuple(filters), coordinator, see_status)
-        html, awaiting, localities = await kept(request.scope, request.app.state.page_cache, db_session, key, results)
+        # changes, and then answered without a trip to a worker thread. So is the whole of the page's content
+        # (filters, links and list; only the frame around it, with the person's name, is rendered each time).
+        cache = request.app.state.page_cache
         if request.htmx and not request.htmx.boosted:
-            return Response(html, media_type=MediaType.HTML)
+            key = ("partners", astuple(filters), coordinator, see_status)
+            return Response(await kept(request.scope, cache, db_session, key, results), media_type=MediaType.HTML)
+
+        def content() -> str:
+            context = {
+                "results_html": Markup(results()),
+                "filters": filters,
+                "params": params,
+                "kinds": KIND_LABELS,
+                "statuses": STATUS_LABELS,
+                "agreements": AGREEMENT_LABELS,
+                "localities": list_localities(db_session),
+                "awaiting": service.count_awaiting_approval(db_session) if coordinator else 0,
+            }
+            return render(request, "partners/_list_content.html", context)
+
+        key = ("partners page", astuple(filters), coordinator, see_status, request.url.query)
         return page(
-            "partners/list.html",
-            results_html=Markup(html),
-            filters=filters,
-            params=params,
-            kinds=KIND_LABELS,
-            statuses=STATUS_LABELS,
-            agreements=AGREEMENT_LABELS,
-            localities=localities,
-            awaiting=awaiting,
+            "partners/list.html", content_html=Markup(await kept(request.scope, cache, db_session, key, content))
         )
 
     @get("/new", name="partners:new", guards=[coordinator_only], sync_to_thread=True)

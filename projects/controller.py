@@ -15,9 +15,11 @@ from creative_minds.accounts.models import Role, User
 from creative_minds.accounts.service import list_users
 from creative_minds.auth import current_user, login_required, require_user
 from creative_minds.db import StaleEdit
-from creative_minds.exceptions import Conflict, Forbidden, Invalid
+from creative_minds.exceptions import Conflict, Forbidden, Invalid, NotFound
+from creative_minds.formatting import format_date, format_time
 from creative_minds.forms import form_values, parse_id, validate
 from creative_minds.localities import list_localities
+from creative_minds.timeutil import today
 from creative_minds.views import (
     created,
     form_with_errors,
@@ -28,9 +30,9 @@ from creative_minds.views import (
     stale_form,
 )
 from partners.service import partner_choices
-from projects import service
+from projects import service, sessions
 from projects.dependencies import FILTERS
-from projects.forms import ProjectInput
+from projects.forms import AddSessionInput, CancelSessionInput, MoveSessionInput, ProjectInput
 from projects.guards import may_change_project
 from projects.models import (
     ACTION_LABELS,
@@ -42,6 +44,8 @@ from projects.models import (
     WEEKDAY_LABELS,
     Project,
     ProjectStatus,
+    SessionChange,
+    SessionChangeKind,
 )
 
 
@@ -226,3 +230,123 @@ class ProjectController(Controller):
             request.app.route_reverse("projects:detail", project_id=project.id),
             f"“{project.title}” is now {project.status_label.lower()}.",
         )
+
+    # Single sessions: cancel, move, add, undo (projects/sessions.py) -------------------------------
+
+    @get("/{project_id:int}/sessions", name="projects:sessions", guards=[may_change_project], sync_to_thread=True)
+    def sessions_page(
+        self, request: Request, db_session: NamedDependency[Session], project_id: FromPath[int]
+    ) -> Template:
+        project = service.get_project(db_session, project_id)
+        service.check_can_edit(require_user(request), project)
+        return page("projects/sessions.html", **_sessions_context(db_session, project))
+
+    @post(
+        "/{project_id:int}/sessions/{action:str}",
+        name="projects:session_change",
+        guards=[may_change_project],
+        sync_to_thread=True,
+    )
+    def change_session(
+        self,
+        request: Request,
+        db_session: NamedDependency[Session],
+        project_id: FromPath[int],
+        action: FromPath[str],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Template | Redirect:
+        """Cancel a session, move one, or add an extra one: each form's fields carry its name as a prefix."""
+        user = require_user(request)
+        project = service.get_project(db_session, project_id)
+        service.check_can_edit(user, project)
+        if action not in SESSION_FORMS:
+            raise NotFound("There is no such change to a session: cancel, move or add.")
+        model, act = SESSION_FORMS[action]
+        prefix = action + "_"
+        raw = {k.removeprefix(prefix): v for k, v in data.items() if k.startswith(prefix)}
+        values, errors = form_values(raw, model)
+        try:
+            change = act(db_session, project, validate(model, values, errors), by=user)
+        except (Invalid, Conflict) as exc:
+            status = 409 if isinstance(exc, Conflict) else 422
+            shown = Invalid(exc.message, errors={prefix + k: v for k, v in (exc.errors or {}).items()})
+            context = _sessions_context(db_session, project)
+            for key in ("values", "errors", "failed"):
+                context.pop(key)
+            return form_with_errors(
+                "projects/sessions.html",
+                shown,
+                {prefix + k: v for k, v in values.items()},
+                status_code=status,
+                failed=action,
+                **context,
+            )
+        return redirect_with_message(
+            request,
+            request.app.route_reverse("projects:sessions", project_id=project.id),
+            _saved_message(change),
+        )
+
+    @post(
+        "/{project_id:int}/sessions/{change_id:int}/undo",
+        name="projects:session_undo",
+        guards=[may_change_project],
+        sync_to_thread=True,
+    )
+    def undo_session_change(
+        self,
+        request: Request,
+        db_session: NamedDependency[Session],
+        project_id: FromPath[int],
+        change_id: FromPath[int],
+    ) -> Redirect:
+        user = require_user(request)
+        project = service.get_project(db_session, project_id)
+        service.check_can_edit(user, project)
+        change = sessions.undo_change(db_session, project, change_id, by=user)
+        day = change.original_date or change.session_date
+        message = (
+            f"Undone: the extra session on {day:%A} {format_date(day)} is taken off."
+            if change.kind == SessionChangeKind.ADDED
+            else f"Undone: the session on {day:%A} {format_date(day)} is on as usual."
+        )
+        return redirect_with_message(
+            request, request.app.route_reverse("projects:sessions", project_id=project.id), message
+        )
+
+
+SESSION_FORMS: dict[str, tuple[type[Any], Any]] = {
+    "cancel": (CancelSessionInput, sessions.cancel_session),
+    "move": (MoveSessionInput, sessions.move_session),
+    "add": (AddSessionInput, sessions.add_session),
+}
+
+
+def _sessions_context(db_session: Session, project: Project) -> dict[str, Any]:
+    now = today()
+    changes = sessions.list_changes(db_session, project.id, since=now)
+    return {
+        "project": project,
+        "upcoming": sessions.upcoming(project, changes, count=12),
+        "changes": changes,
+        # A cancelled or moved session whose day the schedule no longer has (the day or dates were edited).
+        "off_schedule": {
+            c.id
+            for c in changes
+            if c.original_date is not None and not sessions.is_session_day(project, c.original_date)
+        },
+        "values": {},
+        "errors": {},
+        "failed": None,
+    }
+
+
+def _saved_message(change: SessionChange) -> str:
+    if change.kind == SessionChangeKind.CANCELLED:
+        day = change.original_date
+        return f"Saved: the session on {day:%A} {format_date(day)} is cancelled."
+    day = change.session_date
+    when = f"{day:%A} {format_date(day)}, {format_time(change.starts_at)}"
+    if change.kind == SessionChangeKind.MOVED:
+        return f"Saved: the session on {change.original_date:%A} {format_date(change.original_date)} moves to {when}."
+    return f"Saved: an extra session on {when}."

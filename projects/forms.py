@@ -7,7 +7,18 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, EmailStr, Field, model_validator
 
-from creative_minds.forms import Id, OptionalDate, OptionalInt, Pence, Phone, Postcode, Text, blank_to_none, raise_field
+from creative_minds.forms import (
+    Id,
+    OptionalDate,
+    OptionalInt,
+    Pence,
+    Phone,
+    Postcode,
+    Text,
+    _dates,
+    blank_to_none,
+    raise_field,
+)
 from creative_minds.geo import in_great_britain
 from projects.models import AgeGroup, Category, ConditionFocus, Frequency, ProjectStatus, Weekday
 
@@ -145,3 +156,47 @@ class ProjectList(BaseModel):
 
 class StatusChange(BaseModel):
     status: ProjectStatus
+
+
+# Single sessions (projects/sessions.py) -----------------------------------------------------------
+
+# 31/03/2027 as well as the ISO 2027-03-31 that date inputs send.
+SessionDate = Annotated[date, BeforeValidator(_dates)]
+
+
+class CancelSessionInput(BaseModel):
+    """A regular session that will not happen, and why (shown to the public, e.g. "bank holiday")."""
+
+    on: SessionDate
+    note: Text = Field(default="", max_length=200)
+
+
+class MoveSessionInput(BaseModel):
+    """A regular session held on another day and/or at another time (blank times: the usual ones)."""
+
+    on: SessionDate
+    to: SessionDate
+    starts_at: OptionalTime = None
+    ends_at: OptionalTime = None
+    note: Text = Field(default="", max_length=200)
+
+    @model_validator(mode="after")
+    def _times(self) -> MoveSessionInput:
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise_field("ends_at", "The session must end after it starts.")
+        return self
+
+
+class AddSessionInput(BaseModel):
+    """A one-off session: a holiday special, a bank-holiday session, an event."""
+
+    on: SessionDate
+    starts_at: time
+    ends_at: time
+    note: Text = Field(default="", max_length=200)
+
+    @model_validator(mode="after")
+    def _times(self) -> AddSessionInput:
+        if self.ends_at <= self.starts_at:
+            raise_field("ends_at", "The session must end after it starts.")
+        return self

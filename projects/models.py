@@ -350,3 +350,51 @@ def _keep_search_text(session: sa.orm.Session, _context: object, _instances: obj
             with session.no_autoflush:
                 for project in session.scalars(sa.select(Project).where(Project.partner_id == obj.id)):
                     refresh_search_text(session, project)
+
+
+# Single sessions: cancelled, moved, or added --------------------------------------------------------
+
+
+class SessionChangeKind(LabelledEnum):
+    CANCELLED = "cancelled", "Cancelled"
+    MOVED = "moved", "Moved"
+    ADDED = "added", "Extra session"
+
+
+class SessionChange(SQLModel, table=True):
+    """One change to an activity's regular schedule (projects/sessions.py works out the sessions).
+
+    Cancelled: `original_date` is a regular session that will not happen. Moved: the regular session
+    on `original_date` happens on `session_date` from `starts_at` to `ends_at` instead. Added: a
+    one-off session on `session_date` (a bank holiday, a special event). `note` is shown to the public.
+    """
+
+    __tablename__ = "session_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True, ondelete="CASCADE")
+    kind: str = Field(max_length=16)
+    original_date: date | None = None
+    session_date: date | None = None
+    starts_at: time | None = None
+    ends_at: time | None = None
+    note: str = Field(default="", max_length=200)
+    created_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
+
+    __table_args__ = (
+        # A regular session is cancelled or moved once; two sessions never start at the same moment.
+        sa.UniqueConstraint("project_id", "original_date", name="uq_session_change_project_original"),
+        sa.UniqueConstraint("project_id", "session_date", "starts_at", name="uq_session_change_project_slot"),
+        sa.CheckConstraint(
+            "(kind = 'cancelled' AND original_date IS NOT NULL AND session_date IS NULL)"
+            " OR (kind = 'moved' AND original_date IS NOT NULL AND session_date IS NOT NULL AND starts_at IS NOT NULL)"
+            " OR (kind = 'added' AND original_date IS NULL AND session_date IS NOT NULL AND starts_at IS NOT NULL)",
+            name="ck_session_change_shape",
+        ),
+        sa.CheckConstraint("ends_at IS NULL OR ends_at > starts_at", name="ck_session_change_ends_after_start"),
+    )
+
+    @property
+    def kind_label(self) -> str:
+        return SessionChangeKind(self.kind).label

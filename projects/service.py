@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import insert
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, false, func, or_, select
 
@@ -28,6 +29,7 @@ from projects.models import (
     ProjectChampion,
     ProjectStatus,
     Weekday,
+    refresh_search_text,
 )
 from projects.search_text import words
 
@@ -133,7 +135,10 @@ def count_by_status(session: Session) -> dict[str, int]:
 
 
 def _check_partner(session: Session, partner_id: int, user: User) -> Partner:
-    partner = session.get(Partner, partner_id)
+    return _checked_partner(session.get(Partner, partner_id), partner_id, user)
+
+
+def _checked_partner(partner: Partner | None, partner_id: int, user: User) -> Partner:
     if partner is None:
         raise Invalid(
             "Choose the partner that runs this project.", errors={"partner_id": "Choose a partner from the list."}
@@ -146,18 +151,31 @@ def _check_partner(session: Session, partner_id: int, user: User) -> Partner:
 
 
 def _check_locality(session: Session, locality_id: int) -> None:
-    if session.get(Locality, locality_id) is None:
+    _checked_locality(session.get(Locality, locality_id) is not None)
+
+
+def _checked_locality(found: bool) -> None:
+    if not found:
         raise Invalid("Choose a locality.", errors={"locality_id": "Choose a locality from the list."})
 
 
+def _active_champions(session: Session, ids: set[int]) -> set[int]:
+    if not ids:
+        return set()
+    return set(
+        session.exec(
+            select(User.id).where(col(User.id).in_(sorted(ids)), User.role == Role.CHAMPION, User.is_active == True)  # noqa: E712
+        ).all()
+    )
+
+
 def _champions(session: Session, ids: list[int]) -> list[int]:
+    return _checked_champions(ids, _active_champions(session, set(ids)))
+
+
+def _checked_champions(ids: list[int], active: set[int]) -> list[int]:
     unique = sorted(set(ids))
-    if not unique:
-        return []
-    found = session.exec(
-        select(User.id).where(col(User.id).in_(unique), User.role == Role.CHAMPION, User.is_active == True)  # noqa: E712
-    ).all()
-    if len(found) != len(unique):
+    if not set(unique) <= active:
         raise Invalid("Choose champions from the list.", errors={"champion_ids": "Choose champions from the list."})
     return unique
 
@@ -179,8 +197,16 @@ def _coordinates(data: ProjectInput) -> tuple[float, float]:
 def _apply(session: Session, project: Project, data: ProjectInput) -> None:
     _check_locality(session, data.locality_id)
     champion_ids = _champions(session, data.champion_ids)
+    _fill(project, data, champion_ids)
+
+
+_SCALAR_FIELDS = set(ProjectInput.model_fields) - {"categories", "age_groups", "champion_ids", "latitude", "longitude"}
+
+
+def _fill(project: Project, data: ProjectInput, champion_ids: list[int]) -> None:
+    """Write the checked input into the project (its locality and champions checked already)."""
     project.latitude, project.longitude = _coordinates(data)
-    scalar = data.model_dump(exclude={"categories", "age_groups", "champion_ids", "latitude", "longitude"})
+    scalar = data.model_dump(include=_SCALAR_FIELDS)  # the form's own fields only, never a subclass's
     for key, raw in scalar.items():
         value = (raw or "") if key in ("contact_email", "contact_phone") else raw
         setattr(project, key, value.value if hasattr(value, "value") else value)
@@ -201,18 +227,73 @@ def _sync_links(links: list, wanted: list, attr: str, model: type) -> None:
             links.append(model(**{attr: value}))
 
 
-def create_project(session: Session, data: ProjectInput, *, by: User) -> Project:
+def _check_can_add(by: User) -> None:
     if not (by.is_coordinator or by.role == Role.PARTNER):
         raise Forbidden("Only partner groups and coordinators can add projects.")
-    _check_partner(session, data.partner_id, by)
+
+
+def _new_project(data: ProjectInput, by: User) -> Project:
     project = Project(
         partner_id=data.partner_id, locality_id=data.locality_id, title=data.title, postcode="", latitude=0, longitude=0
     )
     project.created_by_id = by.id
+    return project
+
+
+def create_project(session: Session, data: ProjectInput, *, by: User) -> Project:
+    _check_can_add(by)
+    _check_partner(session, data.partner_id, by)
+    project = _new_project(data, by)
     _apply(session, project, data)
     session.add(project)
     session.flush()
     return project
+
+
+def create_projects(session: Session, rows: list[ProjectInput], *, by: User) -> list[int | Invalid]:
+    """Add many projects at once (a bulk import), each checked by the rules create_project follows.
+
+    What the rows refer to (partners, localities, champions) is read once for all of them, and the
+    projects and their categories and age groups are written in a few statements. Returns, for each
+    row in order, the new project's id, or the Invalid that refused the row (nothing saved for it).
+    Forbidden (the person may not add projects at all, or not for that partner) refuses them all."""
+    _check_can_add(by)
+    partner_ids = {row.partner_id for row in rows}
+    partners = {p.id: p for p in session.exec(select(Partner).where(col(Partner.id).in_(partner_ids)))}
+    # Held here, so refresh_search_text finds the partners and localities in the session without a query.
+    localities = {loc.id: loc for loc in session.exec(select(Locality))}
+    active = _active_champions(session, {i for row in rows for i in row.champion_ids})
+    results: list[int | Invalid] = []
+    made: list[tuple[int, Project]] = []
+    for index, data in enumerate(rows):
+        try:
+            _checked_partner(partners.get(data.partner_id), data.partner_id, by)
+            _checked_locality(data.locality_id in localities)
+            project = _new_project(data, by)
+            _fill(project, data, _checked_champions(data.champion_ids, active))
+        except Invalid as exc:
+            results.append(exc)
+            continue
+        refresh_search_text(session, project)  # as the before-flush hook does for a project added one at a time
+        made.append((index, project))
+        results.append(0)
+    if not made:
+        return results
+    columns = [c.key for c in Project.__table__.columns if c.key != "id"]  # type: ignore[attr-defined]
+    ids = session.scalars(
+        insert(Project).returning(col(Project.id), sort_by_parameter_order=True),
+        [{name: getattr(project, name) for name in columns} for _, project in made],
+    ).all()
+    categories, age_groups, champions = [], [], []
+    for (index, project), project_id in zip(made, ids, strict=True):
+        results[index] = int(project_id or 0)
+        categories += [{"project_id": project_id, "category": link.category} for link in project.category_links]
+        age_groups += [{"project_id": project_id, "age_group": link.age_group} for link in project.age_group_links]
+        champions += [{"project_id": project_id, "user_id": link.user_id} for link in project.champion_links]
+    for model, links in ((ProjectCategory, categories), (ProjectAgeGroup, age_groups), (ProjectChampion, champions)):
+        if links:
+            session.execute(insert(model), links)
+    return results
 
 
 def update_project(

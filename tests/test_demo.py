@@ -74,3 +74,19 @@ def test_demo_has_dates_in_every_state(db, client):
     assert "due in 10 days" in needs
     # With no SMTP server set, the reminders wait in the outbox.
     assert db.exec(select(func.count()).select_from(OutboxMessage)).one() > 0
+
+
+def test_demo_has_cancelled_moved_and_extra_sessions(db, client):
+    from projects.models import SessionChange
+    from projects.sessions import list_changes, upcoming
+
+    load_demo(db)
+    db.commit()
+    changes = list(db.exec(select(SessionChange)))
+    assert {c.kind for c in changes} == {"cancelled", "moved", "added"}
+    assert any(c.note == "Christmas Day" for c in changes)
+    # Each change is on a running activity's own session (or a free slot) from today on, so the pages show it.
+    for change in changes[:60]:
+        project = db.get(Project, change.project_id)
+        shown = upcoming(project, list_changes(db, project.id), count=200)
+        assert any(o.change_id == change.id for o in shown), change

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
@@ -15,12 +16,13 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from sqlmodel import Session, col, select
 
+from creative_minds.accounts import invitations
 from creative_minds.auth import coordinator_only, require_user
 from creative_minds.db import get_or_404
 from creative_minds.exceptions import Invalid, NotFound
 from creative_minds.transactions import mark_failed
 from creative_minds.views import page, redirect_with_message
-from transfers import jobs, service
+from transfers import invites, jobs, service
 from transfers.importers import IMPORTERS, importer_for
 from transfers.models import ImportJob, ImportKind, ImportMode, JobState
 from transfers.readers import ReadError, read_table
@@ -156,3 +158,20 @@ class ImportController(Controller):
             jobs.run_job, request.app.state.engine, job.id, max_bytes=_max_bytes(request)
         )
         return response
+
+    @post("/jobs/{job_id:int}/invite", name="imports:invite", sync_to_thread=True)
+    def invite(self, request: Request, db_session: NamedDependency[Session], job_id: FromPath[int]) -> Redirect:
+        """Invite the imported collective members who never signed in and were never invited."""
+        job = get_or_404(db_session, ImportJob, job_id, "import")
+        if job.kind != ImportKind.MEMBERS or job.preview or job.state != JobState.DONE:
+            raise Invalid("Invitations are sent after collective members have been imported.")
+        people = invitations.not_yet_invited(db_session, invites.imported_members(db_session))
+        days = request.app.state.settings.invite_valid_days
+        sent = invitations.invite(db_session, people, by=require_user(request), valid_for=timedelta(days=days))
+        back = request.app.route_reverse("imports:job", job_id=job.id)
+        if not sent:
+            return redirect_with_message(
+                request, back, "Every imported member has been invited or has signed in already."
+            )
+        word = "invitation" if sent == 1 else "invitations"
+        return redirect_with_message(request, back, f"{sent} {word} sent: each link works once, for {days} days.")

@@ -1,5 +1,9 @@
 """Downloads for coordinators: the partner, project and ledger lists (CSV and .xlsx, with the list's
-filters) and the awards as 360Giving open data (JSON and flat CSV)."""
+filters) and the awards as 360Giving open data (JSON and flat CSV).
+
+Collective members (constituency, lived experience) and connections (people using services) are
+special-category data: they are POST forms asking why, and the reason goes into the audit trail
+with who, when and how many rows, like the members' involvement and evaluation CSVs."""
 
 from __future__ import annotations
 
@@ -7,13 +11,21 @@ import json
 from datetime import date
 from typing import Any
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery
+from litestar.params import FromQuery, URLEncodedBody
+from litestar.response import Template
 from sqlmodel import Session
 
+from collectives.membership.service import MemberFilters
+from connections.funnel import FunnelScope
+from creative_minds.audit import service as audit
+from creative_minds.audit.models import AuditAction
 from creative_minds.auth import coordinator_only, require_user
-from creative_minds.forms import parse_id
+from creative_minds.exceptions import Invalid
+from creative_minds.forms import form_values, parse_date_or_none, parse_id
+from creative_minds.transactions import mark_failed
+from creative_minds.views import page
 from partners.dependencies import FILTERS as PARTNER_FILTERS
 from partners.service import PartnerFilters
 from projects.dependencies import FILTERS as PROJECT_FILTERS
@@ -47,6 +59,74 @@ def _grants(request: Request, db_session: Session) -> list[dict[str, Any]]:
     )
 
 
+def _text(values: dict[str, Any], name: str) -> str:
+    raw = values.get(name)
+    if isinstance(raw, list):
+        raw = raw[-1] if raw else ""
+    return str(raw or "").strip()
+
+
+def _connection_scope(values: dict[str, Any]) -> FunnelScope:
+    """The funnel page's filters, sent back as hidden fields; a value that is not one means "all"."""
+    return FunnelScope(
+        project_id=parse_id(_text(values, "activity")),
+        partner_id=parse_id(_text(values, "partner")),
+        locality_id=parse_id(_text(values, "locality")),
+        date_from=parse_date_or_none(_text(values, "date_from")),
+        date_to=parse_date_or_none(_text(values, "date_to")),
+    )
+
+
+SENSITIVE = {
+    # what: (file name, audit subject, audit label, words for "Say why you are ...", filter field names)
+    "members": ("members", "member constituency", "collective members list", "downloading members' details",
+                ("locality", "constituency", "status", "access")),
+    "connections": ("connections", "connection", "connections list", "downloading connections",
+                    ("activity", "partner", "locality", "date_from", "date_to")),
+}  # fmt: skip
+
+
+def _sensitive_download(
+    request: Request, db_session: Session, data: dict[str, Any], what: str, fmt: str
+) -> Response | Template:
+    name, subject, label, doing, fields = SENSITIVE[what]
+    values, _ = form_values(data)
+    user = require_user(request)
+    try:
+        why = audit.require_reason(_text(values, "reason"), doing)
+    except Invalid as exc:
+        return mark_failed(
+            page(
+                "transfers/export_reason.html",
+                status_code=422,
+                what=what,
+                fmt=fmt,
+                hidden={field: _text(values, field) for field in fields},
+                values={"reason": _text(values, "reason")[:500]},
+                errors=exc.errors,
+                error_message=exc.message,
+            )
+        )
+    if what == "members":
+        filters = MemberFilters.from_values(values)
+        rows = exports.member_rows(db_session, filters, by=user)
+        described = filters.describe()
+    else:
+        scope = _connection_scope(values)
+        rows = exports.connection_rows(db_session, scope, by=user)
+        described = ", ".join(f"{k}={v}" for k, v in vars(scope).items() if v is not None) or "none"
+    count = len(rows) - 1
+    audit.record(
+        db_session,
+        by=user,
+        action=AuditAction.EXPORT,
+        subject=subject,
+        label=f"{label} ({fmt})",
+        detail=f"{count} row{'' if count == 1 else 's'}. Filters: {described}. Reason: {why}",
+    )
+    return _download(name, rows, fmt)
+
+
 class ExportController(Controller):
     path = "/exports"
     guards = [coordinator_only]
@@ -75,6 +155,30 @@ class ExportController(Controller):
         self, request: Request, db_session: NamedDependency[Session], filters: NamedDependency[ProjectFilters]
     ) -> Response:
         return _download("projects", exports.project_rows(db_session, filters, by=require_user(request)), "xlsx")
+
+    @post("/members.csv", name="exports:members_csv", sync_to_thread=True, status_code=200)
+    def members_csv(
+        self, request: Request, db_session: NamedDependency[Session], data: URLEncodedBody[dict[str, Any]]
+    ) -> Response | Template:
+        return _sensitive_download(request, db_session, data, "members", "csv")
+
+    @post("/members.xlsx", name="exports:members_xlsx", sync_to_thread=True, status_code=200)
+    def members_xlsx(
+        self, request: Request, db_session: NamedDependency[Session], data: URLEncodedBody[dict[str, Any]]
+    ) -> Response | Template:
+        return _sensitive_download(request, db_session, data, "members", "xlsx")
+
+    @post("/connections.csv", name="exports:connections_csv", sync_to_thread=True, status_code=200)
+    def connections_csv(
+        self, request: Request, db_session: NamedDependency[Session], data: URLEncodedBody[dict[str, Any]]
+    ) -> Response | Template:
+        return _sensitive_download(request, db_session, data, "connections", "csv")
+
+    @post("/connections.xlsx", name="exports:connections_xlsx", sync_to_thread=True, status_code=200)
+    def connections_xlsx(
+        self, request: Request, db_session: NamedDependency[Session], data: URLEncodedBody[dict[str, Any]]
+    ) -> Response | Template:
+        return _sensitive_download(request, db_session, data, "connections", "xlsx")
 
     @get("/applications.csv", name="exports:applications_csv", sync_to_thread=True)
     def applications_csv(

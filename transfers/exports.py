@@ -120,3 +120,77 @@ def application_rows(session: Session, *, by: User, round_id: int | None = None)
              application.decided_at.date() if application.decided_at else ""]
         )  # fmt: skip
     return rows
+
+
+def member_rows(session: Session, filters: Any, *, by: User) -> list[list[Any]]:
+    """The coordinators' member list (collectives.membership.service.MemberFilters). Special-category data:
+    the caller asks for a reason and records it in the audit trail. The first five columns are the import's."""
+    from collectives.membership import service as membership
+    from collectives.membership.models import CONSTITUENCY_LABELS, PAYMENT_LABELS, Constituency
+    from creative_minds.accounts.invitations import invited_on
+
+    _coordinator(by)
+    found = membership.member_rows(session, filters, by=by)
+    invited = invited_on(session, (m.user_id for m in found))
+    rows: list[list[Any]] = [
+        ["Email", "Full name", "Locality", "Constituency", "Lived experience", "Membership", "Asked or added on",
+         "Admitted on", "Shows constituency to members", "Payment choice", "Invited on", "Last signed in"]
+    ]  # fmt: skip
+    for m in found:
+        when = invited.get(m.user_id)
+        rows.append(
+            [m.user.email, m.user.full_name, m.locality.name, CONSTITUENCY_LABELS.get(m.constituency, m.constituency),
+             "yes" if m.constituency == Constituency.LIVED_EXPERIENCE else "no", m.status.capitalize(),
+             m.requested_at.date(), m.decided_at.date() if m.decided_at else "",
+             "yes" if m.show_constituency else "no", PAYMENT_LABELS.get(m.payment_choice, m.payment_choice),
+             when.date() if when else "", m.user.last_login_at.date() if m.user.last_login_at else ""]
+        )  # fmt: skip
+    return rows
+
+
+def connection_rows(session: Session, scope: Any, *, by: User) -> list[list[Any]]:
+    """Every connection within the funnel's filters (connections.funnel.FunnelScope): activity, partner,
+    locality, connected between two dates. People appear by their pseudonymous code only."""
+    from sqlalchemy.orm import selectinload
+
+    from connections.models import Connection
+    from creative_minds.localities import Locality
+    from partners.models import Partner
+    from projects.models import Project
+
+    _coordinator(by)
+    query = (
+        select(Connection, Project.title, Partner.name, Locality.name)
+        .join(Project, col(Project.id) == Connection.project_id)
+        .join(Partner, col(Partner.id) == Project.partner_id)
+        .join(Locality, col(Locality.id) == Project.locality_id)
+        .options(
+            selectinload(Connection.participant),
+            selectinload(Connection.source),
+            selectinload(Connection.champion),
+        )
+        .order_by(col(Connection.connected_on), col(Connection.id))
+    )
+    if scope.project_id is not None:
+        query = query.where(Connection.project_id == scope.project_id)
+    if scope.partner_id is not None:
+        query = query.where(Project.partner_id == scope.partner_id)
+    if scope.locality_id is not None:
+        query = query.where(Project.locality_id == scope.locality_id)
+    if scope.date_from is not None:
+        query = query.where(col(Connection.connected_on) >= scope.date_from)
+    if scope.date_to is not None:
+        query = query.where(col(Connection.connected_on) <= scope.date_to)
+    rows: list[list[Any]] = [
+        ["Id", "Participant code", "Activity", "Partner", "Locality", "Referral source", "Champion", "Connected on",
+         "How", "Waiting list", "Stage", "First came on", "Did not come on", "Outcome on", "Stop reason",
+         "Contact consent", "Contact by", "Notes"]
+    ]  # fmt: skip
+    for c, title, partner, locality in session.exec(query).all():
+        rows.append(
+            [c.id, c.participant.code, title, partner, locality, c.source.name,
+             c.champion.full_name if c.champion else "", c.connected_on, c.how_label,
+             "yes" if c.waiting_list else "no", c.stage_label, c.first_attended_on or "", c.did_not_come_on or "",
+             c.outcome_on or "", c.stop_reason_label, "yes" if c.contact_consent else "no", c.contact_label, c.notes]
+        )  # fmt: skip
+    return rows

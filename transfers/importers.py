@@ -9,17 +9,26 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, EmailStr, Field, ValidationError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from collectives.membership.models import Constituency, Membership, MembershipStatus
 from creative_minds.accounts.models import Role, User
-from creative_minds.exceptions import DomainError, Invalid
+from creative_minds.exceptions import Conflict, DomainError, Forbidden, Invalid
 from creative_minds.forms import Id, Text, field_errors
 from creative_minds.localities import Locality
 from partners.forms import PartnerInput
 from partners.models import AgreementStatus, Partner, PartnerKind
 from projects.forms import ProjectInput
-from projects.models import AgeGroup, Category, ConditionFocus, Frequency, Project, Weekday
+from projects.models import (
+    TRANSITIONS,
+    AgeGroup,
+    Category,
+    ConditionFocus,
+    Frequency,
+    Project,
+    ProjectStatus,
+    Weekday,
+)
 from stories.equality import QUESTIONS
 from stories.participants.forms import ParticipantInput
 from stories.participants.models import Participant
@@ -41,13 +50,18 @@ class Lookups:
     keys: dict[tuple[str, str], int] = field(default_factory=dict)  # (kind, external id) -> record id
     names: dict[tuple[str, str], int] = field(default_factory=dict)  # (kind, lower-case name) -> record id
     projects_loaded: bool = False
+    codes: dict[str, int] = field(default_factory=dict)  # participants' app codes read for this chunk -> id
 
 
-def load_lookups(session: Session) -> Lookups:
+def load_lookups(session: Session, *, without: ImportKind | None = None) -> Lookups:
+    """What rows may refer to. `without`: the kind being imported (rows never refer to their own kind)."""
     found = Lookups()
     for loc in session.exec(select(Locality)):
         found.localities[normalise(loc.name)] = found.localities[normalise(loc.slug)] = int(loc.id or 0)
-    for kind, external, record in session.exec(select(ImportKey.kind, ImportKey.external_id, ImportKey.record_id)):
+    keys = select(ImportKey.kind, ImportKey.external_id, ImportKey.record_id)
+    if without is not None:
+        keys = keys.where(ImportKey.kind != without.value)
+    for kind, external, record in session.exec(keys):
         found.keys[(kind, external)] = record
     for pid, name in session.exec(select(Partner.id, Partner.name)):
         found.names.setdefault((ImportKind.PARTNERS.value, name.strip().lower()), pid)
@@ -70,6 +84,15 @@ class Importer:
         """The order to save rows in (file order unless a kind needs some rows first)."""
         return rows
 
+    # The records this kind makes (their ids are kept in ImportKey.record_id).
+    model: Any
+
+    # Whether create_many can make many new records at once.
+    creates_in_bulk = False
+
+    def prepare(self, session: Session, lookups: Lookups, rows: list[Cells]) -> None:
+        """Read what these rows (a chunk) refer to in one go, before each is parsed."""
+
     def parse(self, session: Session, lookups: Lookups, cells: Cells) -> BaseModel:
         """The service input for this row, or RowProblems."""
         raise NotImplementedError
@@ -78,8 +101,19 @@ class Importer:
         """Create (record_id None) or change the record; returns its id. Service errors propagate."""
         raise NotImplementedError
 
-    def exists(self, session: Session, record_id: int) -> bool:
+    def create_many(self, session: Session, rows: list[BaseModel], *, by: User) -> list[int | DomainError]:
+        """`save` for many new records at once, by the same rules (the feature's bulk service): for each
+        row, the new record's id or the error that refused it. An error raised refuses them all."""
         raise NotImplementedError
+
+    def exists(self, session: Session, record_id: int) -> bool:
+        return bool(self.existing(session, {record_id}))
+
+    def existing(self, session: Session, record_ids: set[int]) -> set[int]:
+        """Which of these records still exist."""
+        if not record_ids:
+            return set()
+        return set(session.exec(select(self.model.id).where(col(self.model.id).in_(sorted(record_ids)))))
 
     # Shared helpers
 
@@ -130,6 +164,7 @@ def _localities(lookups: Lookups, raw: str) -> list[int]:
 
 
 class PartnerImporter(Importer):
+    model = Partner
     kind = ImportKind.PARTNERS
     columns = [
         Column("external_id", "External id", True, "Your own id for the group, kept to match the row next time"),
@@ -196,9 +231,6 @@ class PartnerImporter(Importer):
         values = {k: v for k, v in values.items() if k not in problems}
         return self.validate(PartnerInput, values, problems)
 
-    def exists(self, session: Session, record_id: int) -> bool:
-        return session.get(Partner, record_id) is not None
-
     def save(self, session: Session, record_id: int | None, data: BaseModel, *, by: User) -> int:
         from partners import service
 
@@ -209,7 +241,23 @@ class PartnerImporter(Importer):
         return service.update_partner(session, partner, data, by=by).id  # type: ignore[return-value]
 
 
+# A new project starts as a draft; an import may also move it on as far as the transitions table
+# lets a draft move (submitted, withdrawn), through projects.service.change_status.
+STARTING_STATUSES = (ProjectStatus.DRAFT, *(s for s in ProjectStatus if s in TRANSITIONS[ProjectStatus.DRAFT]))
+
+
+def _starting_status(raw: str) -> ProjectStatus:
+    found = choice(ProjectStatus, raw)
+    if found not in STARTING_STATUSES:
+        raise CellProblem(
+            f"{quoted(raw)}: an imported project can be {', '.join(s.label for s in STARTING_STATUSES)}. "
+            "Funding decisions move projects on from there."
+        )
+    return found
+
+
 class ProjectImporter(Importer):
+    model = Project
     kind = ImportKind.PROJECTS
     columns = [
         Column("external_id", "External id", True, "Your own id for the project, kept to match the row next time"),
@@ -239,6 +287,13 @@ class ProjectImporter(Importer):
         Column("contact_name", "Contact name"),
         Column("contact_email", "Contact email"),
         Column("contact_phone", "Contact phone"),
+        Column(
+            "status",
+            "Status",
+            False,
+            "; ".join(s.label for s in STARTING_STATUSES)
+            + " (blank: Draft for a new project, unchanged for one imported before)",
+        ),
     ]
     field_columns = {
         "partner_id": "partner",
@@ -298,20 +353,55 @@ class ProjectImporter(Importer):
             ("requested", "requested_pence"),
         ):
             _cell(cells, key, lambda raw: pence(raw, required=True), problems, values, name)
+        if cells.get("status", "").strip():
+            _cell(cells, "status", _starting_status, problems, values, "status")
         values = {k: v for k, v in values.items() if k not in problems}
-        return self.validate(ProjectInput, values, problems)
+        return self.validate(ProjectRow, values, problems)
 
-    def exists(self, session: Session, record_id: int) -> bool:
-        return session.get(Project, record_id) is not None
+    creates_in_bulk = True
+
+    def create_many(self, session: Session, rows: list[BaseModel], *, by: User) -> list[int | DomainError]:
+        from projects import service
+
+        assert all(isinstance(row, ProjectRow) for row in rows)
+        results: list[int | DomainError] = list(service.create_projects(session, rows, by=by))
+        for row, result in zip(rows, results, strict=True):
+            if isinstance(result, int) and _moves(row):
+                self._move(session, service.get_project(session, result), row, by=by)
+        return results
+
+    def _move(self, session: Session, project: Project, row: BaseModel, *, by: User) -> None:
+        """Move the project to the row's status through the projects' own rules (change_status)."""
+        from projects import service
+
+        assert isinstance(row, ProjectRow)
+        if row.status is None or row.status == project.status:
+            return
+        try:
+            service.change_status(session, project, row.status, by=by)
+        except (Conflict, Forbidden) as exc:
+            raise Invalid(exc.message, errors={"status": exc.message}) from exc
 
     def save(self, session: Session, record_id: int | None, data: BaseModel, *, by: User) -> int:
         from projects import service
 
-        assert isinstance(data, ProjectInput)
+        assert isinstance(data, ProjectRow)
         if record_id is None:
-            return service.create_project(session, data, by=by).id  # type: ignore[return-value]
-        project = service.get_project(session, record_id)
-        return service.update_project(session, project, data, by=by).id  # type: ignore[return-value]
+            project = service.create_project(session, data, by=by)
+        else:
+            project = service.update_project(session, service.get_project(session, record_id), data, by=by)
+        self._move(session, project, data, by=by)
+        return project.id  # type: ignore[return-value]
+
+
+def _moves(row: BaseModel) -> bool:
+    return isinstance(row, ProjectRow) and row.status is not None and row.status != ProjectStatus.DRAFT
+
+
+class ProjectRow(ProjectInput):
+    """A project's row: the form's fields, and the status to move it to (None: leave it as it is)."""
+
+    status: ProjectStatus | None = None
 
 
 def _one_locality(lookups: Lookups, raw: str) -> int:
@@ -347,6 +437,7 @@ class MemberImporter(Importer):
     A new account gets a random password nobody knows: the person cannot sign in until a coordinator
     gives them one (or they are sent a way to set it), so an imported list opens no account by itself."""
 
+    model = Membership
     kind = ImportKind.MEMBERS
     key_column = "email"
     field_columns = {"locality_id": "locality"}
@@ -379,9 +470,6 @@ class MemberImporter(Importer):
                 "choose 'Person with lived experience', or answer no."
             )
         return self.validate(MemberRow, values, problems)
-
-    def exists(self, session: Session, record_id: int) -> bool:
-        return session.get(Membership, record_id) is not None
 
     def save(self, session: Session, record_id: int | None, data: BaseModel, *, by: User) -> int:
         import secrets
@@ -431,6 +519,7 @@ class MemberRow(BaseModel):
 class ParticipantImporter(Importer):
     """Participants keep the code they had elsewhere (external code) beside the app's own."""
 
+    model = Participant
     kind = ImportKind.PARTICIPANTS
     key_column = "external_code"
     columns = [
@@ -462,9 +551,6 @@ class ParticipantImporter(Importer):
         values["project_ids"] = list(dict.fromkeys(ids))
         return self.validate(ParticipantInput, values, problems)
 
-    def exists(self, session: Session, record_id: int) -> bool:
-        return session.get(Participant, record_id) is not None
-
     def save(self, session: Session, record_id: int | None, data: BaseModel, *, by: User) -> int:
         from stories.participants import service
 
@@ -473,6 +559,14 @@ class ParticipantImporter(Importer):
             return service.create_participant(session, data, by=by).id  # type: ignore[return-value]
         participant = service.get_participant(session, record_id, by=by)
         return service.update_participant(session, participant, data, by=by).id  # type: ignore[return-value]
+
+    creates_in_bulk = True
+
+    def create_many(self, session: Session, rows: list[BaseModel], *, by: User) -> list[int | DomainError]:
+        from stories.participants import service
+
+        assert all(isinstance(row, ParticipantInput) for row in rows)
+        return list(service.create_participants(session, rows, by=by))
 
 
 ANSWERS = {
@@ -499,6 +593,7 @@ class SwemwbsImporter(Importer):
     """SWEMWBS forms, one per participant, project and kind (baseline or follow-up); baselines are saved
     first, so a follow-up in the same file finds its baseline."""
 
+    model = WellbeingScore
     kind = ImportKind.SWEMWBS
     field_columns = {"participant_id": "participant", "project_id": "project"}
     columns = [
@@ -540,7 +635,9 @@ class SwemwbsImporter(Importer):
         values: dict[str, Any] = {}
         code = cells.get("participant", "").strip()
         participant = lookups.keys.get((ImportKind.PARTICIPANTS.value, code))
-        if participant is None:
+        if participant is None and code in lookups.codes:  # read for the chunk (prepare)
+            participant = lookups.codes[code] or None
+        elif participant is None:
             participant = session.exec(select(Participant.id).where(Participant.code == code)).first()
         if participant is None:
             problems["participant"] = f"{quoted(code)} is not a participant's code. Import participants first."
@@ -557,8 +654,25 @@ class SwemwbsImporter(Importer):
             _cell(cells, f"item_{i}", _answer, problems, values, f"item_{i}")
         return self.validate(ScoreRow, values, problems)
 
-    def exists(self, session: Session, record_id: int) -> bool:
-        return session.get(WellbeingScore, record_id) is not None
+    def prepare(self, session: Session, lookups: Lookups, rows: list[Cells]) -> None:
+        """The participants named by the app's code (not an imported external code), in one query."""
+        named = {cells.get("participant", "").strip() for cells in rows}
+        unknown = sorted(c for c in named if c and (ImportKind.PARTICIPANTS.value, c) not in lookups.keys)
+        lookups.codes = dict.fromkeys(unknown, 0)  # 0: looked for, not found
+        if unknown:
+            found = session.exec(select(Participant.code, Participant.id).where(col(Participant.code).in_(unknown)))
+            lookups.codes.update({code: int(pid or 0) for code, pid in found})
+
+    creates_in_bulk = True
+
+    def create_many(self, session: Session, rows: list[BaseModel], *, by: User) -> list[int | DomainError]:
+        from stories.scores import service
+
+        pairs: list[tuple[int, ScoreInput]] = []
+        for row in rows:
+            assert isinstance(row, ScoreRow)
+            pairs.append((row.participant_id, row))  # a ScoreRow is a checked ScoreInput
+        return service.record_scores(session, pairs, by=by)
 
     def save(self, session: Session, record_id: int | None, data: BaseModel, *, by: User) -> int:
         from stories.participants.service import get_participant

@@ -14,7 +14,7 @@ import json
 import logging
 import os
 import socket
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, and_, or_, update
 from sqlmodel import Session, col, select
@@ -49,20 +49,49 @@ def create_job(session: Session, *, kind: str, filename: str, content: bytes, by
     return job
 
 
+PURGED = (
+    "The uploaded file was deleted some days after it was checked (the report stays). Upload it again to import it."
+)
+
+
 def start_import(session: Session, job: ImportJob, mode: ImportMode) -> None:
     """After the preview: import for real, in the chosen mode."""
     ready = (job.state == JobState.DONE and job.preview) or (job.state == JobState.FAILED and not job.preview)
+    if job.purged_at is not None:
+        raise Conflict(PURGED)
     if not ready:
         if job.state == JobState.DONE:
             raise Conflict("This file has been imported already. Upload it again to import it again.")
         raise Conflict("This file is not ready to import: wait for its preview first.")
-    job.preview = False
-    job.mode = mode.value
-    job.state = JobState.WAITING.value
-    job.done_rows = 0
-    job.claimed_by = ""
-    session.add(job)
-    session.flush()
+    # One conditional UPDATE: if the daily purge deleted the file a moment ago, this matches nothing.
+    started = session.execute(
+        update(ImportJob)
+        .where(col(ImportJob.id) == job.id, col(ImportJob.state) == job.state, col(ImportJob.purged_at).is_(None))
+        .values(preview=False, mode=mode.value, state=JobState.WAITING.value, done_rows=0, claimed_by="")
+    )
+    if started.rowcount != 1:  # type: ignore[attr-defined]
+        session.refresh(job)
+        raise Conflict(PURGED if job.purged_at is not None else "This file is being imported already.")
+    session.refresh(job)
+
+
+def purge_uploads(engine: Engine, *, keep_days: int, now: datetime | None = None) -> int:
+    """Delete the uploaded files of jobs that finished (imported, failed, or a preview left without
+    importing) more than `keep_days` ago; the job and its report stay. One conditional UPDATE, so
+    several instances (or the daily scan beside the import worker) may run it at once; a job that is
+    waiting or running never matches. Returns how many files were deleted."""
+    now = now or utcnow()
+    with engine.begin() as conn:
+        result = conn.execute(
+            update(ImportJob)
+            .where(
+                col(ImportJob.purged_at).is_(None),
+                col(ImportJob.state).in_([JobState.DONE.value, JobState.FAILED.value]),
+                col(ImportJob.finished_at) < now - timedelta(days=keep_days),
+            )
+            .values(content=b"", purged_at=now)
+        )
+        return int(result.rowcount or 0)
 
 
 def claim(engine: Engine, job_id: int, worker: str) -> bool:
@@ -147,6 +176,8 @@ def run_job(engine: Engine, job_id: int, *, max_bytes: int, worker: str | None =
             job = session.get(ImportJob, job_id)
             assert job is not None
             by = session.get(User, job.created_by_id)
+            if job.purged_at is not None:
+                raise DomainError(PURGED)
             importer = importer_for(job.kind)
             table = read_table(job.filename, job.content, max_bytes=max_bytes)
             if by is None or not by.is_coordinator:

@@ -70,3 +70,5 @@ class ImportJob(SQLModel, table=True):
     claimed_at: datetime | None = Field(default=None, sa_type=sa.DateTime())
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
     finished_at: datetime | None = Field(default=None, sa_type=sa.DateTime())
+    # When the uploaded file was deleted (CM_IMPORT_KEEP_DAYS after the job finished); the report stays.
+    purged_at: datetime | None = Field(default=None, sa_type=sa.DateTime())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,8 +19,11 @@ from collectives.membership.models import CONSTITUENCY_COUNTED, CONSTITUENCY_LAB
 from collectives.rounds import service as rounds
 from collectives.rounds.models import PHASE_LABELS
 from collectives.voting.service import quorum_rule
+from creative_minds.accounts import invitations
 from creative_minds.accounts.models import Role
-from creative_minds.auth import current_user, login_required, require_user
+from creative_minds.audit import service as audit
+from creative_minds.audit.models import AuditAction
+from creative_minds.auth import coordinator_only, current_user, login_required, require_user
 from creative_minds.exceptions import Forbidden, Invalid
 from creative_minds.forms import form_values, validate
 from creative_minds.localities import list_localities
@@ -89,6 +93,43 @@ class CollectivesController(Controller):
         context["constituency_plurals"] = {c: words[1].capitalize() for c, words in CONSTITUENCY_COUNTED.items()}
         return page("collectives/home.html", **context)
 
+    @get("/members", name="collectives:members", guards=[coordinator_only], sync_to_thread=True)
+    def member_list(self, request: Request, db_session: NamedDependency[Session]) -> Template:
+        """Every member with their details, filtered; invitations to sign in; exports (with a reason)."""
+        filters = membership.MemberFilters.from_values(dict(request.query_params))
+        user = require_user(request)
+        context = members_context(db_session, filters, user)
+        count = len(context["rows"])
+        audit.record(  # names beside lived experience: who looked, and at what, is kept
+            db_session,
+            by=user,
+            action=AuditAction.READ,
+            subject="member constituency",
+            label="collective members list",
+            detail=f"{count} member{'' if count == 1 else 's'}. Filters: {filters.describe()}",
+        )
+        return page("collectives/members.html", **context)
+
+    @post("/members/invite", name="collectives:invite_members", guards=[coordinator_only], sync_to_thread=True)
+    def invite_members(
+        self, request: Request, db_session: NamedDependency[Session], data: URLEncodedBody[dict[str, Any]]
+    ) -> Redirect:
+        """Invite everyone in the filtered list who never signed in and was never invited."""
+        filters = membership.MemberFilters.from_values(data)
+        user = require_user(request)
+        people = invitations.not_yet_invited(
+            db_session, [m.user for m in membership.member_rows(db_session, filters, by=user)]
+        )
+        days = request.app.state.settings.invite_valid_days
+        sent = invitations.invite(db_session, people, by=user, valid_for=timedelta(days=days))
+        back = "/collectives/members?" + urlencode(filters.as_query())
+        if not sent:
+            return redirect_with_message(
+                request, back, "Everyone in this list has been invited or has signed in already."
+            )
+        word = "invitation" if sent == 1 else "invitations"
+        return redirect_with_message(request, back, f"{sent} {word} sent: each link works once, for {days} days.")
+
     @post("/memberships/{membership_id:int}/{choice:str}", name="collectives:decide_membership", sync_to_thread=True)
     def decide(
         self,
@@ -148,6 +189,28 @@ class CollectivesController(Controller):
             "/collectives/conflicts",
             f"Conflict of interest with {conflict.partner.name} recorded. You will not be able to vote on its applications.",
         )
+
+
+def members_context(db_session: Session, filters: membership.MemberFilters, user: Any, **extra: Any) -> dict[str, Any]:
+    found = membership.member_rows(db_session, filters, by=user)
+    invited = invitations.invited_on(db_session, (m.user_id for m in found))
+    rows = [(m, invited.get(m.user_id), membership.access_of(m.user, invited.get(m.user_id))) for m in found]
+    context: dict[str, Any] = {
+        "rows": rows,
+        "filters": filters,
+        "query": filters.as_query(),
+        "query_url": urlencode(filters.as_query()),
+        "localities": [(loc.id, loc.name) for loc in list_localities(db_session)],
+        "constituencies": [(k.value, v) for k, v in CONSTITUENCY_LABELS.items()],
+        "statuses": [(s.value, s.value.capitalize()) for s in MembershipStatus],
+        "accesses": membership.Access.choices(),
+        "constituency_labels": CONSTITUENCY_LABELS,
+        "not_invited": sum(1 for m, _, a in rows if a == membership.Access.NOT_INVITED and m.user.is_active),
+        "values": {},
+        "errors": {},
+    }
+    context.update(extra)
+    return context
 
 
 class JoinController(Controller):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
@@ -17,10 +19,12 @@ from collectives.membership.models import (
     MembershipStatus,
 )
 from collectives.rounds.models import Phase, Round
-from creative_minds.accounts.models import Role, User
+from creative_minds.accounts.models import AccountToken, Role, TokenPurpose, User
 from creative_minds.accounts.service import create_user, email_taken
 from creative_minds.db import get_or_404
 from creative_minds.exceptions import Conflict, Forbidden, Invalid
+from creative_minds.forms import parse_id
+from creative_minds.labels import LabelledEnum
 from creative_minds.localities import Locality
 from creative_minds.passwords import hash_password
 from creative_minds.timeutil import utcnow
@@ -282,3 +286,85 @@ def declare_conflict(session: Session, user: User, data: ConflictInput) -> Confl
     session.add(conflict)
     session.flush()
     return conflict
+
+
+# The coordinators' list of members (names, e-mails, constituencies: special-category data) ---------
+
+
+class Access(LabelledEnum):
+    """Whether a member can sign in yet: imported members have an account but no password they know."""
+
+    NOT_INVITED = "not_invited", "Never signed in, not invited"
+    INVITED = "invited", "Invited, not signed in yet"
+    SIGNED_IN = "signed_in", "Has signed in"
+
+
+@dataclass(frozen=True)
+class MemberFilters:
+    locality_id: int | None = None
+    constituency: str = ""  # a Constituency value, or "" for every one
+    status: str = MembershipStatus.ADMITTED.value  # a MembershipStatus value, or "" for every one
+    access: str = ""  # an Access value, or ""
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, Any]) -> MemberFilters:
+        """From a query string or a form's hidden fields; an unknown value means "every one", never an error."""
+
+        def text(name: str) -> str:
+            raw = values.get(name)
+            if isinstance(raw, list):
+                raw = raw[-1] if raw else ""
+            return str(raw or "").strip()
+
+        status = text("status") or MembershipStatus.ADMITTED.value  # "any": every status
+        return cls(
+            locality_id=parse_id(text("locality")),
+            constituency=text("constituency") if text("constituency") in Constituency.labels() else "",
+            status=status if status in {s.value for s in MembershipStatus} else "",
+            access=text("access") if text("access") in Access.labels() else "",
+        )
+
+    def as_query(self) -> dict[str, str]:
+        return {
+            "locality": str(self.locality_id or ""),
+            "constituency": self.constituency,
+            "status": self.status or "any",
+            "access": self.access,
+        }
+
+    def describe(self) -> str:
+        parts = [f"{name}={value}" for name, value in self.as_query().items() if value]
+        return ", ".join(parts) or "none"
+
+
+def member_rows(session: Session, filters: MemberFilters, *, by: User) -> list[Membership]:
+    """Every membership the filters choose, by locality then name, with the person and locality loaded."""
+    if not by.is_coordinator:
+        raise Forbidden("Only coordinators see the list of members with their details.")
+    invited = select(AccountToken.user_id).where(AccountToken.purpose == TokenPurpose.INVITE.value)
+    query = (
+        select(Membership)
+        .join(User, col(User.id) == Membership.user_id)
+        .join(Locality, col(Locality.id) == Membership.locality_id)
+        .options(selectinload(Membership.user), selectinload(Membership.locality))
+        .order_by(col(Locality.name), col(User.full_name), col(Membership.id))
+    )
+    if filters.locality_id is not None:
+        query = query.where(Membership.locality_id == filters.locality_id)
+    if filters.constituency:
+        query = query.where(Membership.constituency == filters.constituency)
+    if filters.status:
+        query = query.where(Membership.status == filters.status)
+    if filters.access == Access.SIGNED_IN:
+        query = query.where(col(User.last_login_at).is_not(None))
+    elif filters.access == Access.INVITED:
+        query = query.where(col(User.last_login_at).is_(None), col(User.id).in_(invited))
+    elif filters.access == Access.NOT_INVITED:
+        query = query.where(col(User.last_login_at).is_(None), col(User.id).not_in(invited))
+    return list(session.exec(query))
+
+
+def access_of(user: User, invited_on: datetime | None) -> Access:
+    if user.last_login_at is not None:
+        return Access.SIGNED_IN
+    return Access.INVITED if invited_on is not None else Access.NOT_INVITED

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, func, select
 
 from collectives.applications.models import Application, ApplicationStatus
 from collectives.membership.models import Constituency, Membership, MembershipStatus
-from collectives.membership.service import conflicted_partner_ids, is_admitted, members, not_admitted_message
+from collectives.membership.service import conflicted_partner_ids, is_admitted, not_admitted_message
 from collectives.rounds.models import Phase, Round
 from collectives.voting.models import Ballot, BallotApproval, new_receipt
 from creative_minds.accounts.models import User
@@ -135,12 +135,22 @@ def quorum_rule(round_: Round) -> str:
     return text + "."
 
 
+def _admitted(session: Session, locality_id: int) -> dict[int, str | None]:
+    """The admitted members of a locality: user id -> constituency (columns only, one query)."""
+    rows = session.exec(
+        select(Membership.user_id, Membership.constituency).where(
+            Membership.locality_id == locality_id, Membership.status == MembershipStatus.ADMITTED.value
+        )
+    )
+    return dict(rows.all())
+
+
 def quorum(session: Session, round_: Round) -> Quorum:
     voter_ids = set(session.exec(select(Ballot.voter_id).where(Ballot.round_id == round_.id)))
-    admitted = members(session, round_.locality_id)
-    eligible_ids = {m.user_id for m in admitted}
+    admitted = _admitted(session, round_.locality_id)
+    eligible_ids = set(admitted)
     counted = voter_ids & eligible_ids
-    lived = sum(1 for m in admitted if m.user_id in counted and m.constituency == Constituency.LIVED_EXPERIENCE)
+    lived = sum(1 for uid in counted if admitted[uid] == Constituency.LIVED_EXPERIENCE)
     result = Quorum(
         voters=len(counted),
         eligible_voters=len(eligible_ids),
@@ -159,14 +169,14 @@ def quorum(session: Session, round_: Round) -> Quorum:
 
 def counted_receipts(session: Session, round_id: int, locality_id: int) -> list[str]:
     """The receipts of the ballots that count (admitted members' ballots), in code order: never who, never what."""
-    admitted = {m.user_id for m in members(session, locality_id)}
+    admitted = _admitted(session, locality_id)
     rows = session.exec(select(Ballot.voter_id, Ballot.receipt).where(Ballot.round_id == round_id))
     return sorted(receipt for voter_id, receipt in rows if voter_id in admitted)
 
 
 def ballots_for_count(session: Session, round_id: int, locality_id: int) -> list[tuple[int, set[int]]]:
     """Each counted voter's approvals (admitted members only), by voter id."""
-    admitted = {m.user_id for m in members(session, locality_id)}
+    admitted = _admitted(session, locality_id)
     rows = session.exec(
         select(Ballot.voter_id, BallotApproval.application_id)
         .join(BallotApproval, BallotApproval.ballot_id == Ballot.id, isouter=True)

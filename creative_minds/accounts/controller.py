@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
@@ -10,14 +11,17 @@ from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
-from creative_minds.accounts import service
-from creative_minds.accounts.forms import NewAccount, PasswordChange
-from creative_minds.accounts.models import ROLE_LABELS, Role
+from creative_minds.accounts import invitations, service, throttle
+from creative_minds.accounts.forms import ForgotPassword, NewAccount, NewPassword, PasswordChange
+from creative_minds.accounts.models import ROLE_LABELS, Role, TokenPurpose
 from creative_minds.auth import coordinator_only, login_required, require_user, sign_in
 from creative_minds.exceptions import Invalid
 from creative_minds.forms import form_values, validate
 from creative_minds.localities import list_localities
+from creative_minds.transactions import mark_failed
 from creative_minds.views import form_with_errors, page, redirect_with_message, safe_next
+
+NO_STORE = {"Cache-Control": "no-store"}  # a page reached with a secret link is kept by no cache
 
 
 class LoginController(Controller):
@@ -57,6 +61,94 @@ class LoginController(Controller):
             )
         sign_in(request, user)
         return redirect_with_message(request, next_url, f"Welcome, {user.full_name}. You are signed in.")
+
+    @get("/forgot", name="accounts:forgot", sync_to_thread=False)
+    def forgot_form(self, email: Annotated[str, QueryParameter(max_length=254)] = "") -> Template:
+        return page("accounts/forgot.html", values={"email": email}, errors={}, sent=False)
+
+    @post("/forgot", name="accounts:forgot_submit", sync_to_thread=True)
+    def forgot(
+        self, request: Request, db_session: NamedDependency[Session], data: URLEncodedBody[dict[str, Any]]
+    ) -> Template:
+        """The same answer whether or not the e-mail has an account (a link goes only where there is one)."""
+        settings = request.app.state.settings
+        address = request.client.host if request.client else None
+        values, errors = form_values(data)
+        try:
+            email = str(validate(ForgotPassword, values, errors).email)
+        except Invalid as exc:
+            return mark_failed(form_with_errors("accounts/forgot.html", exc, values, sent=False))
+        if throttle.reset_blocked(db_session, address, settings.login_attempts_per_minute):
+            raise service.TooManyAttempts(
+                "Too many requests for a new password from your network in the last minute. Wait a minute, "
+                "then try again."
+            )
+        valid_for = timedelta(minutes=settings.reset_valid_minutes)
+        if throttle.count_reset(request.app.state.engine, email, address):
+            invitations.send_reset(db_session, email, valid_for=valid_for)
+        return page("accounts/forgot.html", values={}, errors={}, sent=True, valid_for=invitations.duration(valid_for))
+
+
+class PasswordLinkController(Controller):
+    """The page an invitation or "forgot your password" e-mail links to: choose a password, once."""
+
+    path = "/accounts/password"
+
+    @staticmethod
+    def _form(link: invitations.Link, token: str, **extra: Any) -> Template:
+        context: dict[str, Any] = {
+            "token": token,
+            "invitation": link.purpose == TokenPurpose.INVITE,
+            "person_name": link.user.full_name,
+            "values": {},
+            "errors": {},
+        }
+        context.update(extra)
+        status = context.pop("status_code", 200)
+        return Template("accounts/set_password.html", context=context, status_code=status, headers=NO_STORE)
+
+    @staticmethod
+    def _unusable(exc: invitations.LinkUnusable) -> Template:
+        return Template(
+            "accounts/link_unusable.html",
+            context={"message": exc.message},
+            status_code=exc.status_code,
+            headers=NO_STORE,
+        )
+
+    @get("/{token:str}", name="accounts:set_password", sync_to_thread=True)
+    def form(self, db_session: NamedDependency[Session], token: FromPath[str]) -> Template:
+        try:
+            link = invitations.check(db_session, token)
+        except invitations.LinkUnusable as exc:
+            return self._unusable(exc)
+        return self._form(link, token)
+
+    @post("/{token:str}", name="accounts:set_password_submit", sync_to_thread=True)
+    def set_password(
+        self,
+        request: Request,
+        db_session: NamedDependency[Session],
+        token: FromPath[str],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Template | Redirect:
+        try:
+            link = invitations.check(db_session, token)
+        except invitations.LinkUnusable as exc:
+            return mark_failed(self._unusable(exc))
+        values, errors = form_values(data)
+        try:
+            chosen = validate(NewPassword, values, errors)
+        except Invalid as exc:
+            return mark_failed(self._form(link, token, errors=exc.errors, error_message=exc.message, status_code=422))
+        try:
+            user = invitations.use(db_session, token, chosen.password)
+        except invitations.LinkUnusable as exc:
+            return mark_failed(self._unusable(exc))
+        sign_in(request, user)
+        return redirect_with_message(
+            request, "/", f"Your password is set. Welcome, {user.full_name}: you are signed in."
+        )
 
 
 class AccountController(Controller):
@@ -107,6 +199,27 @@ class AccountController(Controller):
     def activate(self, request: Request, db_session: NamedDependency[Session], user_id: FromPath[int]) -> Redirect:
         user = service.set_active(db_session, user_id, True, by=require_user(request))
         return redirect_with_message(request, "/accounts", f"{user.full_name} can sign in again.")
+
+    @post("/{user_id:int}/invite", name="accounts:invite", guards=[coordinator_only], sync_to_thread=True)
+    def invite(
+        self,
+        request: Request,
+        db_session: NamedDependency[Session],
+        user_id: FromPath[int],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Redirect:
+        """Send (or send again) an invitation to choose a password."""
+        user = service.get_user(db_session, user_id)
+        days = request.app.state.settings.invite_valid_days
+        sent = invitations.invite(db_session, [user], by=require_user(request), valid_for=timedelta(days=days))
+        back = safe_next(str(data.get("next") or ""), "/accounts")
+        if not sent:
+            return redirect_with_message(
+                request, back, f"{user.full_name}'s account is closed: no invitation sent.", "error"
+            )
+        return redirect_with_message(
+            request, back, f"Invitation sent to {user.full_name}: the link works once, for {days} days."
+        )
 
     @get("/", name="accounts:list", guards=[coordinator_only], sync_to_thread=True)
     def list_accounts(self, db_session: NamedDependency[Session], role: FromQuery[str | None] = None) -> Template:

@@ -42,3 +42,20 @@ class PasswordChange(BaseModel):
         if self.new_password != self.new_password_confirm:
             raise_field("new_password_confirm", "The two new passwords are not the same.")
         return self
+
+
+class NewPassword(BaseModel):
+    """Setting a password from an invitation or reset link: the same rules as registering."""
+
+    password: str = Field(min_length=10, max_length=200)
+    password_confirm: str = Field(max_length=200)
+
+    @model_validator(mode="after")
+    def _confirmed(self) -> NewPassword:
+        if self.password != self.password_confirm:
+            raise_field("password_confirm", "The two passwords are different.")
+        return self
+
+
+class ForgotPassword(BaseModel):
+    email: EmailStr = Field(max_length=254)

@@ -56,3 +56,27 @@ class User(SQLModel, table=True):
         from creative_minds.accounts.permissions import capabilities
 
         return capabilities(self.role)
+
+
+class TokenPurpose(LabelledEnum):
+    INVITE = "invite", "Invitation to set a password"
+    RESET = "reset", "Password reset"
+
+
+class AccountToken(SQLModel, table=True):
+    """A link sent by e-mail that lets one person set their password once (accounts/invitations.py).
+
+    Only a SHA-256 hash of the token is kept: whoever reads the database cannot use a link."""
+
+    __tablename__ = "account_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    purpose: str = Field(max_length=16)
+    token_hash: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
+    expires_at: datetime = Field(sa_type=sa.DateTime())
+    used_at: datetime | None = Field(default=None, sa_type=sa.DateTime())
+    created_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+
+    __table_args__ = (sa.UniqueConstraint("token_hash", name="uq_account_token_token_hash"),)

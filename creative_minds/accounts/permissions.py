@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from creative_minds.accounts.models import Role
 
@@ -27,7 +28,9 @@ class Capabilities:
     see_exact_funnel: bool  # connection figures without small-number hiding
 
 
+@lru_cache(maxsize=16)
 def capabilities(role: str | None) -> Capabilities:
+    """(Worked out once per role: every page asks several times.)"""
     coordinator = role == Role.COORDINATOR
     return Capabilities(
         run_the_network=coordinator,

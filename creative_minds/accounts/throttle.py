@@ -98,3 +98,25 @@ def _bump(session: Session, key: str, now: datetime, *, window: timedelta | None
     row = session.exec(select(SignInFailure).where(SignInFailure.key == key)).one()
     session.refresh(row)
     return row
+
+
+RESET_WINDOW = timedelta(hours=1)
+RESETS_PER_ACCOUNT = 3  # links per e-mail address an hour; more are quietly not sent
+
+
+def reset_blocked(session: Session, address: str | None, per_minute: int) -> bool:
+    """ "Forgot your password?" is limited like signing in: per network address, per minute."""
+    row = session.get(SignInFailure, "reset-" + address_key(address))
+    now = utcnow()
+    return row is not None and row.window_started_at > now - ADDRESS_WINDOW and row.failures >= per_minute
+
+
+def count_reset(engine: sa.Engine, email: str, address: str | None) -> bool:
+    """Count one request (committed at once, whether or not the e-mail has an account). True when
+    a link may go to this address: at most RESETS_PER_ACCOUNT an hour, so nobody floods an inbox."""
+    now = utcnow()
+    with Session(engine) as session:
+        _bump(session, "reset-" + address_key(address), now, window=ADDRESS_WINDOW)
+        row = _bump(session, "reset-" + account_key(email), now, window=RESET_WINDOW)
+        session.commit()
+        return row.failures <= RESETS_PER_ACCOUNT

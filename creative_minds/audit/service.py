@@ -5,13 +5,16 @@ from __future__ import annotations
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from creative_minds.accounts.models import User
 from creative_minds.audit.models import AuditAction, AuditEvent
 from creative_minds.exceptions import Forbidden, Invalid
 from creative_minds.pagination import Page, paginate
+from creative_minds.timeutil import utcnow
 
 # Set for each request by the web layer (creative_minds/audit/middleware.py); None outside requests.
 client_address: ContextVar[str | None] = ContextVar("client_address", default=None)
@@ -30,18 +33,48 @@ def record(
     detail: str = "",
 ) -> AuditEvent:
     """Append an event in the same transaction as the act it records (so one is never kept without the other)."""
-    event = AuditEvent(
-        user_id=by.id if by else None,
-        user_name=by.full_name[:120] if by else "the system",
-        action=action.value,
-        subject=subject,
-        subject_id=subject_id,
-        subject_label=label[:120],
-        detail=detail[:2000],
-        address=(client_address.get() or "")[:64],
-    )
+    event = _event(by, action, subject, subject_id, label, detail)
     session.add(event)
     return event
+
+
+def _event(
+    by: User | None, action: AuditAction, subject: str, subject_id: int | None, label: str, detail: str
+) -> AuditEvent:
+    return AuditEvent(**_event_values(by, action, subject, subject_id, label, detail))
+
+
+def _event_values(
+    by: User | None, action: AuditAction, subject: str, subject_id: int | None, label: str, detail: str
+) -> dict[str, Any]:
+    return {
+        "at": utcnow(),
+        "user_id": by.id if by else None,
+        "user_name": by.full_name[:120] if by else "the system",
+        "action": action.value,
+        "subject": subject,
+        "subject_id": subject_id,
+        "subject_label": label[:120],
+        "detail": detail[:2000],
+        "address": (client_address.get() or "")[:64],
+    }
+
+
+def record_many(
+    session: Session,
+    *,
+    by: User | None,
+    action: AuditAction,
+    subject: str,
+    entries: list[tuple[int | None, str, str]],
+) -> None:
+    """`record` for many acts at once (a bulk import): one event per (subject id, label, detail), the
+    same events `record` would append, written in one statement in the same transaction."""
+    if entries:
+        session.execute(
+            insert(AuditEvent),
+            [_event_values(by, action, subject, subject_id, label, detail) for subject_id, label, detail in entries],
+        )
 
 
 def require_reason(reason: str | None, what: str) -> str:

@@ -4,19 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 from markupsafe import Markup, escape
 
 WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 560, 240, 40, 40, 20
 
 
-def _bins(values: list[float], start: float, stop: float, width: float) -> list[int]:
+def _bins(values: Any, start: float, stop: float, width: float) -> list[int]:
+    """How many values fall in each band (the first and last bands take anything beyond them)."""
+    import numpy as np
+
     count = int((stop - start) / width)
-    bins = [0] * count
-    for value in values:
-        index = min(count - 1, max(0, int((value - start) // width)))
-        bins[index] += 1
-    return bins
+    index = np.clip(np.floor_divide(values - start, width), 0, count - 1).astype(np.int64)
+    return [int(n) for n in np.bincount(index, minlength=count)]
+
+
+def _floats(values: Sequence[float | Decimal] | Any) -> Any:
+    import numpy as np
+
+    return np.asarray([float(v) for v in values] if isinstance(values, list) else values, dtype=float)
 
 
 def _frame(title: str, description: str, body: str, x_label: str) -> Markup:
@@ -30,8 +37,8 @@ def _frame(title: str, description: str, body: str, x_label: str) -> Markup:
 def before_after(baseline: Sequence[float | Decimal], follow_up: Sequence[float | Decimal]) -> Markup:
     """Two histograms of metric scores (7 to 35, in 2-point bands): before in purple, after in green."""
     start, stop, width = 7.0, 35.0, 2.0
-    before = _bins([float(v) for v in baseline], start, stop, width)
-    after = _bins([float(v) for v in follow_up], start, stop, width)
+    before = _bins(_floats(baseline), start, stop, width)
+    after = _bins(_floats(follow_up), start, stop, width)
     tallest = max(before + after + [1])
     plot_w, plot_h = WIDTH - LEFT - 10, HEIGHT - BOTTOM - TOP
     slot = plot_w / len(before)
@@ -63,9 +70,9 @@ def before_after(baseline: Sequence[float | Decimal], follow_up: Sequence[float 
 
 def changes(values: Sequence[float | Decimal], threshold: Decimal) -> Markup:
     """Histogram of each person's change, with the meaningful-change lines marked."""
-    floats = [float(v) for v in values]
-    low = min(-10.0, float(int(min(floats + [0])) - 1))
-    high = max(10.0, float(int(max(floats + [0])) + 2))
+    floats = _floats(values)
+    low = min(-10.0, float(int(min(float(floats.min()) if len(floats) else 0.0, 0.0)) - 1))
+    high = max(10.0, float(int(max(float(floats.max()) if len(floats) else 0.0, 0.0)) + 2))
     bins = _bins(floats, low, high, 1.0)
     tallest = max(bins + [1])
     plot_w, plot_h = WIDTH - LEFT - 10, HEIGHT - BOTTOM - TOP

@@ -85,13 +85,10 @@ def _names(session: Session, scope: reports.Scope) -> dict[str, str]:
 def _charts(evaluation: reports.Evaluation) -> dict[str, Any]:
     if not evaluation.shown:
         return {}
-    pairs = evaluation.pairs  # scores in hundredths; the charts only place them in bands
+    before, after = evaluation.scores()  # numpy arrays of hundredths; the charts only place them in bands
     return {
-        "before_after_chart": charts.before_after(
-            [p.baseline / 100 for p in pairs],  # type: ignore[operator]
-            [p.follow_up / 100 for p in pairs],  # type: ignore[operator]
-        ),
-        "change_chart": charts.changes([p.change / 100 for p in pairs], evaluation.threshold),
+        "before_after_chart": charts.before_after(before / 100, after / 100),
+        "change_chart": charts.changes((after - before) / 100, evaluation.threshold),
     }
 
 

@@ -7,6 +7,10 @@ How (documented on the report):
    has at least `threshold` pairs (and either no one or at least `threshold` people without a pair);
    otherwise the small groups of a locality and year are pooled into one block, and what is still
    too small is pooled for the whole network and year. What is too small even then is left out.
+   Someone at more than one project counts once above project level (by their earliest complete
+   pair): their other courses make their own project-year blocks, shown only in that project's own
+   view and only when they too hold at least `threshold` pairs, so a project's view minus the
+   network's figures is again made of whole blocks.
 2. Every figure on every page is a sum over whole blocks that lie inside the view asked for: a
    project shows its own blocks, a locality its projects' blocks and its pool, the network all of
    them. So the difference between any two views is itself made of whole blocks, each of at least

@@ -7,18 +7,21 @@ replaced it, when and why.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol
 
-from sqlmodel import Session, select
+from sqlalchemy import insert
+from sqlmodel import Session, col, select
 
 from creative_minds.accounts.models import User
 from creative_minds.audit import service as audit
 from creative_minds.audit.models import AuditAction
-from creative_minds.db import get_or_404
-from creative_minds.exceptions import Forbidden, Invalid, NotFound
+from creative_minds.db import MAX_ID, get_or_404
+from creative_minds.exceptions import DomainError, Forbidden, Invalid, NotFound
 from creative_minds.timeutil import today, utcnow
-from stories.participants.models import Participant
-from stories.participants.service import check_can_see
+from stories.participants.models import Participant, ParticipantProject
+from stories.participants.service import NOT_YOURS, check_access, check_can_see, visible_to
 from stories.scores import swemwbs
 from stories.scores.forms import ScoreInput
 from stories.scores.models import CompletionMode, ScoreKind, WellbeingScore, WellbeingScoreRevision
@@ -92,7 +95,24 @@ def score_values(score: WellbeingScore) -> dict[str, Any]:
 
 def _check(session: Session, participant: Participant, data: ScoreInput, *, ignore: int | None = None) -> None:
     """Rules every save follows (new or corrected)."""
-    if data.project_id not in {link.project_id for link in participant.project_links}:
+    baseline = follow_up = None
+    if data.kind == ScoreKind.FOLLOW_UP:
+        baseline = find_score(session, participant.id, data.project_id, ScoreKind.BASELINE)
+    else:
+        follow_up = find_score(session, participant.id, data.project_id, ScoreKind.FOLLOW_UP)
+    _check_with({link.project_id for link in participant.project_links}, data, baseline, follow_up, ignore=ignore)
+
+
+def _check_with(
+    project_ids: set[int],
+    data: ScoreInput,
+    baseline: _Dated | None,
+    follow_up: _Dated | None,
+    *,
+    ignore: int | None,
+) -> None:
+    """_check's rules, given the participant's projects and their saved baseline or follow-up for the project."""
+    if data.project_id not in project_ids:
         raise Invalid(
             "Choose one of the participant's projects.",
             errors={"project_id": "Choose one of this participant's projects, or add the project to them first."},
@@ -102,7 +122,6 @@ def _check(session: Session, participant: Participant, data: ScoreInput, *, igno
     except swemwbs.ItemError as exc:
         raise Invalid(str(exc), errors={"items": str(exc)}) from exc
     if data.kind == ScoreKind.FOLLOW_UP:
-        baseline = find_score(session, participant.id, data.project_id, ScoreKind.BASELINE)
         if baseline is None or baseline.id == ignore:
             raise Invalid(
                 "A follow-up needs a baseline first.",
@@ -116,7 +135,6 @@ def _check(session: Session, participant: Participant, data: ScoreInput, *, igno
                 },
             )
     else:
-        follow_up = find_score(session, participant.id, data.project_id, ScoreKind.FOLLOW_UP)
         if follow_up is not None and follow_up.id != ignore and follow_up.completed_on < data.completed_on:
             raise Invalid(
                 "The baseline is dated after the follow-up.",
@@ -126,15 +144,42 @@ def _check(session: Session, participant: Participant, data: ScoreInput, *, igno
             )
 
 
-def _fill(score: WellbeingScore, data: ScoreInput) -> None:
+def _form_values(data: ScoreInput) -> dict[str, Any]:
+    """What a saved form holds from the form's answers: the answers, and the scores worked out from them."""
     raw, metric = swemwbs.score(data.items)
-    score.project_id = data.project_id
-    score.kind = data.kind.value
-    score.completed_on = data.completed_on
-    score.completion_mode = data.completion_mode.value
-    score.raw_score, score.metric_score = raw, metric
-    for name, value in zip(ITEM_FIELDS, data.items):
+    return {
+        "project_id": data.project_id,
+        "kind": data.kind.value,
+        "completed_on": data.completed_on,
+        "completion_mode": data.completion_mode.value,
+        "raw_score": raw,
+        "metric_score": metric,
+        **dict(zip(ITEM_FIELDS, data.items, strict=True)),
+    }
+
+
+def _fill(score: WellbeingScore, data: ScoreInput) -> None:
+    for name, value in _form_values(data).items():
         setattr(score, name, value)
+
+
+class _Dated(Protocol):
+    """A saved form as the rules need it: its id and date."""
+
+    @property
+    def id(self) -> int | None: ...
+
+    @property
+    def completed_on(self) -> date: ...
+
+
+@dataclass
+class _Pending:
+    """A form checked and about to be written by record_scores (a negative id until it has its own)."""
+
+    id: int
+    completed_on: date
+    values: dict[str, Any]
 
 
 def record_score(
@@ -170,6 +215,96 @@ def record_score(
         detail=f"{data.kind.value} on {data.completed_on:%d/%m/%Y}",
     )
     return score
+
+
+def record_scores(session: Session, rows: list[tuple[int, ScoreInput]], *, by: User) -> list[int | DomainError]:
+    """Save many new forms at once (a bulk import): (participant id, form) pairs, each checked by the
+    rules record_score follows (without `replace`: a form already saved is refused with
+    AlreadyRecorded), in order, so a follow-up finds a baseline saved earlier in the same call.
+
+    The participants, their projects and their saved forms are read once for all the rows; the forms
+    and their audit events are written in a few statements. Returns, for each row, the new form's id
+    or the error that refused the row (nothing saved for it)."""
+    check_access(by)
+    wanted = sorted({participant_id for participant_id, _ in rows if 0 < participant_id <= MAX_ID})
+    codes: dict[int, str] = dict(
+        session.exec(select(Participant.id, Participant.code).where(col(Participant.id).in_(wanted))).all()
+    )
+    visible = set(codes)
+    if not by.is_coordinator:
+        visible = set(session.exec(select(Participant.id).where(col(Participant.id).in_(wanted), visible_to(by))))
+    projects: dict[int, set[int]] = {}
+    for participant_id, project_id in session.exec(
+        select(ParticipantProject.participant_id, ParticipantProject.project_id).where(
+            col(ParticipantProject.participant_id).in_(wanted)
+        )
+    ):
+        projects.setdefault(participant_id, set()).add(project_id)
+    saved: dict[tuple[int, int, str], WellbeingScore | _Pending] = {
+        (score.participant_id, score.project_id, score.kind): score
+        for score in session.exec(select(WellbeingScore).where(col(WellbeingScore.participant_id).in_(wanted)))
+    }
+    results: list[int | DomainError] = []
+    made: list[tuple[int, _Pending]] = []
+    now = utcnow()
+    for index, (participant_id, data) in enumerate(rows):
+        try:
+            code = codes.get(participant_id)
+            if code is None:
+                raise NotFound(f"There is no participant number {participant_id}.")
+            if participant_id not in visible:
+                raise Forbidden(NOT_YOURS)
+            key = (participant_id, data.project_id)
+            existing = saved.get((*key, data.kind.value))
+            baseline = saved.get((*key, ScoreKind.BASELINE.value)) if data.kind == ScoreKind.FOLLOW_UP else None
+            follow_up = saved.get((*key, ScoreKind.FOLLOW_UP.value)) if data.kind != ScoreKind.FOLLOW_UP else None
+            ignore = existing.id if existing is not None else None
+            _check_with(projects.get(participant_id, set()), data, baseline, follow_up, ignore=ignore)
+            if existing is not None:
+                if isinstance(existing, _Pending):  # saved by an earlier row of this call
+                    existing = WellbeingScore(**existing.values)
+                raise AlreadyRecorded(Participant(id=participant_id, code=code), existing)
+        except DomainError as exc:
+            results.append(exc)
+            continue
+        # The same values record_score gives a new WellbeingScore.
+        values = {
+            "participant_id": participant_id,
+            "recorded_by_id": by.id,
+            "created_at": now,
+            "corrected_by_id": None,
+            "corrected_at": None,
+            **_form_values(data),
+        }
+        pending = _Pending(-1 - len(made), data.completed_on, values)  # no saved form has a negative id
+        saved[(*key, data.kind.value)] = pending
+        made.append((index, pending))
+        results.append(0)
+    if not made:
+        return results
+    # Written without RETURNING (a plain executemany is many times quicker on PostgreSQL), then the new
+    # ids read back by the form's unique (participant, project, kind).
+    session.execute(insert(WellbeingScore), [pending.values for _, pending in made])
+    written = {(p.values["participant_id"], p.values["project_id"], p.values["kind"]) for _, p in made}
+    found = {
+        (participant_id, project_id, kind): score_id
+        for score_id, participant_id, project_id, kind in session.execute(
+            select(
+                WellbeingScore.id, WellbeingScore.participant_id, WellbeingScore.project_id, WellbeingScore.kind
+            ).where(col(WellbeingScore.participant_id).in_(sorted({key[0] for key in written})))
+        )
+        if (participant_id, project_id, kind) in written
+    }
+    ids = [found[(p.values["participant_id"], p.values["project_id"], p.values["kind"])] for _, p in made]
+    events = []
+    for (index, pending), score_id in zip(made, ids, strict=True):
+        results[index] = score_id
+        values = pending.values
+        events.append(
+            (score_id, codes[values["participant_id"]], f"{values['kind']} on {pending.completed_on:%d/%m/%Y}")
+        )
+    audit.record_many(session, by=by, action=AuditAction.CREATE, subject="score", entries=events)
+    return results
 
 
 def can_correct(user: User, score: WellbeingScore) -> bool:

@@ -248,6 +248,37 @@ class TestGeoJson:
                 assert geojson_feed(db, filters, near, base_url="https://cm.example", cache=fresh, key=("t",)) == whole
         assert expected["features"][0]["properties"]["categories"] == ["arts_crafts", "knitting_sewing"]
 
+    def test_feeds_are_gzipped_for_clients_that_accept_it_with_the_same_content(self, client, activities):
+        import gzip
+
+        for path in ("/activities/map.geojson", "/activities/calendar.ics"):
+            plain = client.get(path, headers={"accept-encoding": "identity"})
+            assert "content-encoding" not in plain.headers
+            assert plain.headers["vary"] == "Accept-Encoding"
+            zipped = client.get(path, headers={"accept-encoding": "gzip, deflate"})
+            assert zipped.headers["content-encoding"] == "gzip"
+            assert zipped.headers["vary"] == "Accept-Encoding"
+            assert zipped.content == plain.content  # (the client unpacks it)
+            assert len(zipped.content) > 0
+            refused = client.get(path, headers={"accept-encoding": "gzip;q=0, identity"})
+            assert "content-encoding" not in refused.headers
+            assert refused.content == plain.content
+            # What goes over the wire really is gzip of the same bytes.
+            with client.stream("GET", path, headers={"accept-encoding": "gzip"}) as raw:
+                assert gzip.decompress(b"".join(raw.iter_raw())) == plain.content
+
+    def test_which_accept_encoding_headers_accept_gzip(self):
+        from activities.controller import accepts_gzip
+
+        assert accepts_gzip("gzip, deflate, br")
+        assert accepts_gzip("br;q=1.0, GZIP;q=0.5")
+        assert accepts_gzip("*")
+        assert not accepts_gzip("")
+        assert not accepts_gzip("identity")
+        assert not accepts_gzip("gzip;q=0")
+        assert not accepts_gzip("gzip;q=0.0, br")
+        assert not accepts_gzip("gzip;q=nonsense")
+
     def test_bad_postcode_is_422(self, client, activities):
         response = client.get(
             "/activities/map.geojson", params={"postcode": "nonsense"}, headers={"accept": "application/json"}

@@ -220,3 +220,43 @@ def test_equal_shares_worked_out_here_is_pabutools_own_at_any_share(ballots, cos
     assert ours == election.ids(theirs)
     # What each voter has left at the end (the reasons quote it) is pabutools' own figure too.
     assert quick.budgets == _final_budgets(theirs.details)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    data=st.data(),
+    projects=st.integers(min_value=8, max_value=40),
+    voters=st.integers(min_value=5, max_value=40),
+    unit=st.sampled_from([1, 5_000, 10_000]),
+    extra=st.integers(min_value=0, max_value=300),
+)
+def test_quick_equal_shares_on_larger_rounds_is_pabutools_own(data, projects, voters, unit, extra):
+    """The quick run answers the sure cases from float copies of the budgets; on rounds large enough for
+    many short supporters and near ties (costs in a few sizes, so equal affordabilities are common) its
+    choices, in order, and what each voter has left are still exactly pabutools' own."""
+    from fractions import Fraction
+
+    from collectives.decisions.allocation import _EqualShares, _final_budgets
+
+    cost_list = data.draw(st.lists(st.integers(min_value=1, max_value=12), min_size=projects, max_size=projects))
+    candidates = [Candidate(i + 1, f"p{i + 1}", cost * unit) for i, cost in enumerate(cost_list)]
+    ballots = data.draw(
+        st.lists(
+            st.frozensets(st.integers(min_value=1, max_value=projects), max_size=projects),
+            min_size=voters,
+            max_size=voters,
+        )
+    )
+    budget = sum(c.cost_pence for c in candidates) // data.draw(st.integers(min_value=2, max_value=6))
+    election = _Election(candidates, ballots, budget, draw_lots(5, [c.id for c in candidates]))
+    if not election.supported():
+        return
+    share = Fraction(budget, len(ballots)) + extra * 100
+    quick = _EqualShares(election)
+    ours, overspent = quick.run(share)
+    assert not overspent
+    theirs = election.mes_at(share, analytics=True)
+    assert ours == election.ids(theirs)
+    assert quick.budgets == _final_budgets(theirs.details)
+    # The exact run that also works out how far the share may rise chooses the same.
+    assert quick.run(share, track=True) == (ours, False)

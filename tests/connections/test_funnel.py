@@ -128,3 +128,67 @@ class TestFunnel:
         network = funnel(db, FunnelScope(), small_number=5, exact=False)
         # 3 not answered (Barnsley): hidden, and so is the smallest other cell, else 17 - 8 - 6 = 3
         assert [shown(network, r)[0] for r in network.by_equality["Sex"]] == ["8", "hidden", "fewer than 5"]
+
+
+class TestSubtractingDateRanges:
+    """An attacker who sees figures with small numbers hidden asks for many date ranges and subtracts
+    every figure shown for one range from the same figure shown for another: nothing hidden comes out."""
+
+    @pytest.fixture
+    def spread(self, db, net):
+        """Clay and Calm: 10 people connected 200 days ago (6 came), 3 more 40 days ago (2 came).
+        Striders Walk: 6 connected 100 days ago."""
+        for i in range(13):
+            connection = net.connect(net.person(sex="Female" if i % 2 else "Male"), on=days_ago(200 if i < 10 else 40))
+            if i < 6 or i in (10, 11):
+                net.attend(connection, "came", on=days_ago(190 if i < 10 else 30))
+        for _ in range(6):
+            net.connect(net.person(), activity=net.other_activity, on=days_ago(100), by=net.other_champion)
+
+    def _shown(self, db, net, scope_dates, *, exact):
+        """Every figure shown as a number, by (scope, table, row, stage), for one range."""
+        found = {}
+        for name, scope in {
+            "network": FunnelScope(),
+            "clay": FunnelScope(project_id=net.activity.id),
+            "striders": FunnelScope(project_id=net.other_activity.id),
+            "holmfirth makers": FunnelScope(partner_id=net.partner.id),
+            "kirklees": FunnelScope(locality_id=locality_id(db)),
+        }.items():
+            result = funnel(db, FunnelScope(**{**scope.__dict__, **scope_dates}), small_number=5, exact=exact)
+            rows = [("total", result.total)] + [("source", r) for r in result.by_source]
+            rows += [(table, r) for table, table_rows in result.by_equality.items() for r in table_rows]
+            for table, row in rows:
+                for stage in STAGES:
+                    text = result.display(row, stage).replace(",", "")
+                    if text.isdigit():
+                        found[(name, table, row.label, stage)] = int(text)
+        return found
+
+    def _differences(self, views):
+        small = set()
+        for i, one in enumerate(views):
+            for other in views[i + 1 :]:
+                for cell in one.keys() & other.keys():
+                    if 0 < abs(one[cell] - other[cell]) < 5:
+                        small.add((cell, abs(one[cell] - other[cell])))
+        return small
+
+    def test_no_two_ranges_give_a_small_number_by_subtraction(self, db, net, spread):
+        days = [None] + [days_ago(n) for n in range(250, -1, -30)]
+        ranges = [
+            {"date_from": start, "date_to": end}
+            for start in days
+            for end in days
+            if start is None or end is None or start <= end
+        ]
+        assert len(ranges) > 50
+        hidden = [self._shown(db, net, dates, exact=False) for dates in ranges]
+        assert self._differences(hidden) == set()
+        assert all(view == hidden[0] for view in hidden)  # every range gives the all-dates figures
+        assert hidden[0][("clay", "total", "Everyone", "connected")] == 13
+
+        # The same ranges with exact figures give the three people connected 40 days ago (and more) away:
+        # what the rule stops.
+        exact = [self._shown(db, net, dates, exact=True) for dates in ranges[:: max(1, len(ranges) // 12)]]
+        assert (("clay", "total", "Everyone", "connected"), 3) in self._differences(exact)

@@ -82,9 +82,9 @@ class TestChampion:
     def test_records_a_connection_for_a_new_person_and_sees_its_code(self, client, db, net):
         login(client, net.champion.email)
         form = client.get(f"/connections/new?activity={net.activity.id}").text
-        key = re.search(r'name="form_key" value="([^"]+)"', form).group(1)
+        key = re.search(r'name="form_once" value="([^"]+)"', form).group(1)
         assert f'value="{net.activity.id}" selected' in form
-        data = {**FORMS["/connections/new"](net), "form_key": key, "notes": "Likes a quiet start"}
+        data = {**FORMS["/connections/new"](net), "form_once": key, "notes": "Likes a quiet start"}
         first = post_form(client, "/connections/new", data)
         again = post_form(client, "/connections/new", data)  # a double click
         assert first.status_code == again.status_code == 303
@@ -244,3 +244,117 @@ class TestSources:
         client.cookies.clear()
         login(client, net.champion.email)
         assert "Community mental health team" not in client.get("/connections/new").text
+
+
+def _codes_on(page: str) -> list[str]:
+    """The people's codes in the connections table, in the order shown."""
+    table = page.split('id="connections-caption"')[1].split("</table>")[0]
+    return re.findall(r'/connections/\d+">([^<]+)</a>', table)
+
+
+class TestTheListIsPagedAndAudited:
+    def test_more_than_a_page_comes_a_page_at_a_time_nudges_first_and_every_page_is_in_the_trail(self, client, db, net):
+        from connections.service import PAGE_SIZE
+
+        # Two waiting more than three weeks (the older first), then 53 newest first: 55, one more page than 50.
+        late = [net.connect(None, on=days_ago(40)), net.connect(None, on=days_ago(30))]
+        recent = [net.connect(None, on=days_ago(1 + i % 20)) for i in range(53)]
+        newest_first = sorted(recent, key=lambda c: (-c.connected_on.toordinal(), -c.id))
+        expected = [c.participant.code for c in late + newest_first]
+        assert PAGE_SIZE == 50 and len(expected) == 55
+
+        login(client, net.champion.email)
+        first = client.get("/connections/").text
+        assert "<strong>55</strong> connections, showing 1 to 50." in first
+        assert "Page 1 of 2" in first and "/connections?page=2" in first
+        assert _codes_on(first) == expected[:50]
+        nudges = first.split("Needing a nudge")[1].split("<h2")[0]
+        assert late[0].participant.code in nudges and late[1].participant.code in nudges
+        second = client.get("/connections?page=2").text
+        assert "showing 51 to 55." in second and _codes_on(second) == expected[50:]
+        assert _codes_on(client.get("/connections/?page=99").text) == expected[50:]  # kept to the last page
+        assert client.get("/connections/?page=0").status_code == 400
+
+        reads = db.exec(
+            select(AuditEvent)
+            .where(AuditEvent.action == "read", AuditEvent.subject == "connection list")
+            .order_by(AuditEvent.id)
+        ).all()
+        assert [(e.user_name, e.subject_label) for e in reads] == [
+            ("Chris Champion", "page 1 of 2"),
+            ("Chris Champion", "page 2 of 2"),
+            ("Chris Champion", "page 2 of 2"),
+        ]
+        assert reads[0].detail == "50 shown: " + ", ".join(expected[:50])
+        assert reads[1].detail == "5 shown: " + ", ".join(expected[50:])
+
+    def test_a_groups_list_of_an_activitys_connections_is_in_the_trail(self, client, db, net):
+        connection = net.connect(net.person(), on=days_ago(20))
+        login(client, net.partner_user.email)
+        client.get(f"/connections/activities/{net.activity.id}")
+        (event,) = db.exec(select(AuditEvent).where(AuditEvent.subject == "connection list")).all()
+        assert (event.action, event.user_name, event.subject_label) == (
+            "read",
+            "Pat Partner",
+            "activity: Clay and Calm",
+        )
+        assert event.detail == f"1 shown: {connection.participant.code}"
+
+
+class TestOneTimeToken:
+    def test_a_form_refused_keeps_its_token_and_is_then_saved_once(self, client, db, net):
+        login(client, net.champion.email)
+        token = re.search(r'name="form_once" value="([^"]+)"', client.get("/connections/new").text).group(1)
+        data = {**FORMS["/connections/new"](net), "form_once": token}
+        wrong = post_form(client, "/connections/new", {**data, "connected_on": "2999-01-01"})
+        assert wrong.status_code == 422 and f'name="form_once" value="{token}"' in wrong.text
+        first = post_form(client, "/connections/new", data)
+        again = post_form(client, "/connections/new", data)
+        assert first.status_code == again.status_code == 303
+        assert first.headers["location"] == again.headers["location"]
+        assert len(db.exec(select(Connection)).all()) == 1
+
+    def test_two_new_people_with_the_same_answers_are_two_connections(self, client, db, net):
+        """Unlike other create forms, the same answers again are not taken for a second send: a champion may
+        bring two new people to the same group on the same day."""
+        login(client, net.champion.email)
+        for _ in range(2):
+            token = re.search(r'name="form_once" value="([^"]+)"', client.get("/connections/new").text).group(1)
+            assert (
+                post_form(
+                    client, "/connections/new", {**FORMS["/connections/new"](net), "form_once": token}
+                ).status_code
+                == 303
+            )
+        assert len(db.exec(select(Connection)).all()) == 2
+
+    def test_another_champions_token_is_refused(self, db, net):
+        import pytest
+
+        from creative_minds.exceptions import Conflict
+
+        net.connect(None, form_key="a-token-shown-to-chris")
+        with pytest.raises(Conflict):
+            net.connect(None, form_key="a-token-shown-to-chris", by=net.other_champion)
+        db.rollback()
+        assert len(db.exec(select(Connection)).all()) == 1
+
+
+class TestFiguresAreForAllDates:
+    def test_a_member_asking_for_dates_gets_all_dates_and_is_told(self, client, db, net):
+        for _ in range(6):
+            net.connect(net.person(), on=days_ago(200))
+        net.connect(net.person(), on=days_ago(10))
+        login(client, net.member.email)
+        page = client.get(
+            f"/connections/funnel?date_from={days_ago(300).isoformat()}&date_to={days_ago(100).isoformat()}"
+        ).text
+        assert re.findall(r'<td data-stage="connected">([^<]*)</td>', page) == ["7"]
+        assert "the dates asked for are set aside" in page and 'name="date_from"' not in page
+        client.cookies.clear()
+        login(client, net.coordinator.email)
+        page = client.get(
+            f"/connections/funnel?date_from={days_ago(300).isoformat()}&date_to={days_ago(100).isoformat()}"
+        ).text
+        assert re.findall(r'<td data-stage="connected">([^<]*)</td>', page) == ["6"]
+        assert 'name="date_from"' in page

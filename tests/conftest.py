@@ -14,8 +14,8 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -23,7 +23,7 @@ import uvicorn
 from argon2.profiles import CHEAPEST
 from litestar import Litestar
 from litestar.testing import TestClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy import exc as sa_exc
 from sqlmodel import Session
 
@@ -44,6 +44,22 @@ TEST_SECRET = "test-secret-key-" + "x" * 32
 # accounts, so it hashes with argon2's cheapest parameters. tests/accounts/test_passwords.py
 # checks that the app itself never does.
 passwords.use_parameters(CHEAPEST)
+
+
+@event.listens_for(Engine, "connect")
+def _no_waiting_for_the_disk(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    """A test database is thrown away at the end, so no commit waits for the disk: PostgreSQL's
+    synchronous_commit off and SQLite's synchronous OFF. What a commit makes visible, and when, is
+    unchanged (only a power cut could lose the last commits); under load it halves the time of the
+    database tests."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA synchronous=OFF")
+        cursor.close()
+        return
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit = off")
+    dbapi_connection.commit()  # a SET in a transaction the pool rolls back would be undone
 
 
 def _postgres_settings(schema: str) -> Settings:
@@ -89,12 +105,56 @@ def empty_database(kind: str, tmp_dir: Path) -> Iterator[Settings]:
         admin.dispose()
 
 
-@pytest.fixture(scope="session", params=DATABASES)
-def settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
-    """A fresh, migrated database shared by the session's tests on that database."""
-    with empty_database(request.param, tmp_path_factory.mktemp("db")) as settings:
-        run_alembic(settings, "upgrade")
-        yield settings
+class Databases:
+    """A worker's databases, made when first needed and kept until the worker ends: one migrated
+    database, one app and (for the browser tests and schemathesis) one live server per kind.
+
+    A session-scoped fixture parametrised by database would be torn down and made again (new schema,
+    migrations, app, server) each time the worker's next test is on the other database; kept side by
+    side, the tests can run in any order, longest first (see pytest_collection_modifyitems)."""
+
+    def __init__(self, stack: ExitStack, tmp_path_factory: pytest.TempPathFactory) -> None:
+        self._stack = stack
+        self._tmp = tmp_path_factory
+        self._settings: dict[str, Settings] = {}
+        self._apps: dict[str, Litestar] = {}
+        self._servers: dict[str, str] = {}
+
+    def settings(self, kind: str) -> Settings:
+        if kind not in self._settings:
+            settings = self._stack.enter_context(empty_database(kind, self._tmp.mktemp("db")))
+            run_alembic(settings, "upgrade")
+            self._settings[kind] = settings
+        return self._settings[kind]
+
+    def app(self, kind: str) -> Litestar:
+        if kind not in self._apps:
+            application = create_app(self.settings(kind))
+            self._stack.callback(application.state.engine.dispose)
+            self._apps[kind] = application
+        return self._apps[kind]
+
+    def live_server(self, kind: str) -> str:
+        if kind not in self._servers:
+            self._servers[kind] = self._stack.enter_context(_serve(self.app(kind)))
+        return self._servers[kind]
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    with ExitStack() as stack:
+        yield Databases(stack, tmp_path_factory)
+
+
+@pytest.fixture(params=DATABASES)
+def database_kind(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def settings(databases: Databases, database_kind: str) -> Settings:
+    """A migrated database shared by the worker's tests on that database (emptied before each test)."""
+    return databases.settings(database_kind)
 
 
 @pytest.fixture(params=DATABASES)
@@ -104,14 +164,12 @@ def settings_for_empty_database(request: pytest.FixtureRequest, tmp_path: Path) 
         yield settings
 
 
-@pytest.fixture(scope="session")
-def app(settings: Settings) -> Iterator[Litestar]:
-    application = create_app(settings)
-    yield application
-    application.state.engine.dispose()
+@pytest.fixture
+def app(databases: Databases, database_kind: str, settings: Settings) -> Litestar:
+    return databases.app(database_kind)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def engine(app: Litestar) -> Engine:
     return app.state.engine
 
@@ -160,6 +218,57 @@ def _wipe_postgresql(engine: Engine, tables: list) -> None:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
+def _tables() -> list:
+    return [t for md in all_metadata() for t in md.sorted_tables if t.name not in KEEP]
+
+
+def snapshot(engine: Engine) -> Callable[[], None] | None:
+    """Remember every row (and, on PostgreSQL, where each id sequence stands) so that the database can
+    be put back exactly as it is now, far faster than building the same data again through the
+    services. The returned function empties the database and puts the rows back; None where that is
+    not possible (PostgreSQL without the right to switch triggers and foreign-key checks off)."""
+    with engine.connect() as conn:
+        rows = {t.name: [dict(r) for r in conn.execute(t.select()).mappings()] for t in _tables()}
+        sequences = []
+        if engine.dialect.name == "postgresql":
+            query = "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = current_schema()"
+            sequences = [(name, value) for name, value in conn.execute(text(query))]
+            conn.rollback()  # end the reading transaction; may this session switch checks off?
+            try:
+                with conn.begin():
+                    conn.execute(text("SET LOCAL session_replication_role = replica"))
+            except sa_exc.ProgrammingError:
+                return None
+
+    def restore() -> None:
+        tables = _tables()
+        with engine.connect() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.execute(text("SET LOCAL session_replication_role = replica"))
+            else:  # partner and user refer to each other, and the audit trail refuses deletes
+                conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                for statement in DROP_TRIGGERS["sqlite"]:
+                    conn.exec_driver_sql(statement)
+            for table in reversed(tables):
+                conn.execute(table.delete())
+            for table in tables:
+                if rows[table.name]:
+                    conn.execute(table.insert(), rows[table.name])
+            for name, value in sequences:
+                if value is None:
+                    conn.execute(text(f'ALTER SEQUENCE "{name}" RESTART'))
+                else:
+                    conn.execute(text("SELECT setval(:name, :value)"), {"name": f'"{name}"', "value": value})
+            if engine.dialect.name == "sqlite":
+                for statement in AUDIT_TRIGGERS["sqlite"]:
+                    conn.exec_driver_sql(statement)
+            conn.commit()
+            if engine.dialect.name == "sqlite":
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+
+    return restore
+
+
 @pytest.fixture(autouse=True)
 def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
     """Each database test starts from an empty network (the four localities stay)."""
@@ -194,8 +303,8 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_server(app: Litestar) -> Iterator[str]:
+@contextmanager
+def _serve(app: Litestar) -> Iterator[str]:
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -205,9 +314,42 @@ def live_server(app: Litestar) -> Iterator[str]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the test server did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(databases: Databases, database_kind: str, app: Litestar) -> str:
+    """A real server for the database, started when a worker first needs it and kept."""
+    return databases.live_server(database_kind)
+
+
+# Longest first, so the two workers finish together. ---------------------------------------
+
+# Tests that take seconds, longest first (measured with --durations). With `--maxschedchunk 1`
+# (scripts/test) each worker takes the next test when it is free, so long tests started first
+# cannot leave one worker running alone at the end.
+LONGEST_FIRST = (
+    "tests/test_fuzz.py::test_every_form_and_filter_survives_hostile_input",
+    "tests/test_schemathesis.py",
+    "tests/test_access_matrix.py::test_each_role_on_each_private_route",
+    "tests/test_demo.py",
+    "tests/browser/",
+    "tests/test_migrations.py",
+    "tests/stories/test_evidence.py::TestSubtractionAttack",
+    "tests/collectives/test_migration_0008.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> tuple[int, int]:
+        position = next((i for i, p in enumerate(LONGEST_FIRST) if item.nodeid.startswith(p)), len(LONGEST_FIRST))
+        return position, "[postgresql" not in item.nodeid  # PostgreSQL's run of a test is the slower
+
+    items.sort(key=rank)  # stable: otherwise the order pytest collected
 
 
 # Per-database counts in the summary, so both runs are visible. -------------------------------

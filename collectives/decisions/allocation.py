@@ -432,7 +432,7 @@ class _EqualShares:
                 floats[i] = float(left_of)
 
         while heap:
-            _, lower, key, cid = heapq.heappop(heap)
+            queued, lower, key, cid = heapq.heappop(heap)  # (the float, and the exact lower bound)
             if worked_out and cid in worked_out:  # worked out exactly since the last choice: its turn now
                 afford, price, paying, capped = worked_out.pop(cid)
                 if afford == lower:
@@ -472,8 +472,9 @@ class _EqualShares:
                 if not remaining:  # (rounding: worked out exactly below)
                     price_float = 0.0
                 bound = price_float * shrink
-                if lower < bound:  # surely above its queued bound: queue it again with a sure lower bound
-                    heapq.heappush(heap, (bound, mpq(bound), key, cid))
+                if queued < bound:  # surely above its queued bound: queue it again with a sure lower bound
+                    # (the float itself as the exact bound: gmpy2 compares a rational with a float exactly)
+                    heapq.heappush(heap, (bound, bound, key, cid))
                     continue
                 held = sorted((i for i in sup if budgets[i]), key=exact)  # (those with nothing pay nothing)
                 left_exact = mpq(cost)  # what the supporters not yet counted as short must pay between them

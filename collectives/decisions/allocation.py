@@ -274,6 +274,8 @@ class _EqualShares:
         # that makes a float affordability a sure lower bound.
         self.sure = {
             cid: (
+                self.costs[cid],
+                self.supporters[cid],
                 self.costs[cid] * (1 - margin),
                 self.costs[cid] * (1 + margin),
                 self.equal_price_float[cid] * (1 - margin),
@@ -444,9 +446,7 @@ class _EqualShares:
                     pay(price, paying, capped)
                     worked_out.clear()
                     continue
-            cost = costs[cid]
-            sup = supporters[cid]
-            cost_low, cost_high, equal_low, equal_high, shrink = sure[cid]
+            cost, sup, cost_low, cost_high, equal_low, equal_high, shrink = sure[cid]
             total = sum(map(rough, sup))
             if total < cost_low:  # surely its supporters cannot pay for it
                 continue
@@ -489,9 +489,11 @@ class _EqualShares:
                 paying = held[len(held) - remaining :]
                 afford = price / cost
             if afford != lower:  # its supporters have spent since: try again with the true value
-                heapq.heappush(heap, (float(afford), afford, key, cid))
-                worked_out[cid] = (afford, price, paying, capped)
-                continue
+                entry = (float(afford), afford, key, cid)
+                if heap and heap[0] < entry:  # (else it would be the next taken from the queue: its turn now)
+                    heapq.heappush(heap, entry)
+                    worked_out[cid] = (afford, price, paying, capped)
+                    continue
             chosen.append(cid)
             spent += cost
             if stop_above is not None and spent > stop_above:

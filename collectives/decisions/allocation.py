@@ -413,8 +413,7 @@ class _EqualShares:
         budgets = [s] * self.voters
         floats = [float(s)] * self.voters
         self.budgets = budgets  # what each voter has left (the last run's), for the explanations
-        costs, supporters, equal_price, equal_afford = self.costs, self.supporters, self.equal_price, self.equal_afford
-        sure = self.sure
+        costs, equal_price, equal_afford, sure = self.costs, self.equal_price, self.equal_afford, self.sure
         exact, rough = budgets.__getitem__, floats.__getitem__
         heap = self.start_plain[: bisect.bisect_right(self.reachable_from, s)]  # (the others cannot be paid for)
         heapq.heapify(heap)

@@ -449,7 +449,8 @@ class _EqualShares:
             total = sum(map(rough, sup))
             if total < cost_low:  # surely its supporters cannot pay for it
                 continue
-            least = min(map(rough, sup))
+            ordered = sorted(map(rough, sup))  # (its least for the sure equal share, then the rough price)
+            least = ordered[0]
             capped = []
             if least > equal_high or (least >= equal_low and min(map(exact, sup)) >= equal_price[cid]):
                 afford = equal_afford[cid]  # every supporter can pay an equal share
@@ -459,7 +460,6 @@ class _EqualShares:
                 if total <= cost_high and sum(map(exact, sup), zero) < cost:
                     continue  # its supporters cannot pay for it
                 # The price roughly, by the same steps as the exact ones below (those with nothing are skipped at once).
-                ordered = sorted(map(rough, sup))
                 first = bisect.bisect_right(ordered, 0.0)
                 left, remaining = float(cost), len(ordered) - first
                 for budget in itertools.islice(ordered, first, None):

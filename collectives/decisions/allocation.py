@@ -512,7 +512,7 @@ def _mes_add1(election: _Election) -> tuple[object, Fraction, int, list]:
     a time until the outcome overspends (then the step before is taken) or nothing more fits."""
     base = Fraction(election.budget, election.profile.num_ballots())
     fast = election.quick()
-    available = [(cid, cost) for cid, cost in fast.costs.items() if cid in fast.supporters]
+    available = sorted((cost, cid) for cid, cost in fast.costs.items() if cid in fast.supporters)  # cheapest first
 
     overspent = False
 
@@ -525,9 +525,10 @@ def _mes_add1(election: _Election) -> tuple[object, Fraction, int, list]:
             chosen, overspent = fast.run(share, stop_above=election.budget, track=track)
         if overspent:
             return True
-        left = election.budget - sum(fast.costs[c] for c in chosen)
+        left = election.budget - sum(map(fast.costs.__getitem__, chosen))
         taken = set(chosen)
-        return not any(cost <= left for cid, cost in available if cid not in taken)
+        cheapest = next((cost for cost, cid in available if cid not in taken), None)  # (of those not chosen)
+        return cheapest is None or cheapest > left
 
     steps = _first_stop(base, stops, lambda: fast.limit)
     chosen_steps = steps - 1 if overspent else steps  # (an outcome over budget: pabutools keeps the step before)

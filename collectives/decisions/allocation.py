@@ -296,6 +296,7 @@ class _EqualShares:
         self.most_payments = max(map(len, election.profile), default=0)
         self.most_supporters = max(map(len, self.supporters.values()), default=0)
         self.least_cost = min((self.costs[cid] for cid in self.supporters), default=0)
+        self.subtracting = False  # whether the last quick run kept its float budgets by subtraction
         self.limit: Any = None
         self._kept: OrderedDict[Fraction, tuple[list[int], list]] = OrderedDict()  # the last few whole outcomes
 
@@ -434,7 +435,7 @@ class _EqualShares:
         # payments and a project's supporters, stays within a tenth of the sure lines' 1e-9 (relative to the least
         # cost), the sure answers stay sure (a price moves by at most the supporters' summed error).
         drift = (self.most_payments + 1) * 2.0**-52 * float(s) * self.most_supporters**2
-        subtract = drift <= 1e-10 * self.least_cost
+        subtract = self.subtracting = drift <= 1e-10 * self.least_cost
 
         def pay(price: Any, paying: list[int], capped: list[int]) -> None:
             for i in capped:  # they pay all they have

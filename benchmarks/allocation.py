@@ -13,6 +13,8 @@ tail, about 15 approvals each), then times:
 - the results page's second view of an unchanged round (the outcomes are kept per round state).
 
 Prints medians of several runs and the ratio of the app to pabutools alone (target: at most 2).
+With `--split`, also where the app's time goes (medians per run): the database reads, the Add1 step
+search (the quick exact Equal Shares at each £1 step) and the app's own pabutools calls.
 """
 
 from __future__ import annotations
@@ -101,11 +103,40 @@ def pabutools_alone(candidates, ballots, budget: int, lots: dict[int, int], shar
     return time.perf_counter() - start
 
 
+def time_parts() -> dict[str, list[float]]:
+    """Wrap the app's parts in timers (for --split); returns the seconds each takes, one entry per run."""
+    from collectives.decisions import allocation, service
+
+    parts: dict[str, list[float]] = {}
+
+    def timed(owner, name: str, label: str) -> None:
+        inner = getattr(owner, name)
+
+        def wrapper(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                parts[label][-1] += time.perf_counter() - start
+
+        parts[label] = []
+        setattr(owner, name, wrapper)
+
+    timed(allocation._Election, "greedy", "pabutools greedy (both calls)")
+    timed(allocation._Election, "mes_at", "pabutools MES (both calls)")
+    timed(allocation, "_first_stop", "Add1 step search (quick exact MES)")
+    for name in ("applications_in", "ballots_for_count", "conflicted_partners_of", "quorum", "counted_receipts"):
+        timed(service, name, "database reads")
+    return parts
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--split", action="store_true", help="also print where the app's time goes")
     args = parser.parse_args()
+    parts = time_parts() if args.split else {}
     passwords.use_parameters(CHEAPEST)  # 800 demo accounts; hashing is not what is measured
     import_models()
     with tempfile.TemporaryDirectory() as folder:
@@ -120,9 +151,13 @@ def main() -> None:
         for _ in range(args.runs):
             forget_compared()
             with Session(engine, expire_on_commit=False) as session:
+                for times in parts.values():
+                    times.append(0.0)
                 start = time.perf_counter()
                 results = compute_results(session, get_round(session, round_id))
                 app_times.append(time.perf_counter() - start)
+                for times in parts.values():
+                    times.append(0.0)
                 start = time.perf_counter()
                 compute_results(session, get_round(session, round_id))
                 warm_times.append(time.perf_counter() - start)
@@ -142,6 +177,9 @@ def main() -> None:
     print(f"  app, from the database  median {app:.3f} s   max {max(app_times):.3f} s")
     print(f"  pabutools alone         median {alone:.3f} s   max {max(alone_times):.3f} s")
     print(f"  results page, unchanged round (kept outcomes)  median {warm * 1000:.1f} ms")
+    for label, times in parts.items():
+        first_view = times[0::2]  # (the even entries: each run's first view; the odd ones are the kept outcomes)
+        print(f"    of which {label:38s} median {statistics.median(first_view) * 1000:6.1f} ms")
     ratio = app / alone
     print(f"ratio to pabutools alone: {ratio:.2f}x (target at most 2x: {'met' if ratio <= 2 else 'NOT met'})")
 

@@ -274,6 +274,8 @@ class _EqualShares:
         # that makes a float affordability a sure lower bound.
         self.sure = {
             cid: (
+                self.costs[cid],
+                self.supporters[cid],
                 self.costs[cid] * (1 - margin),
                 self.costs[cid] * (1 + margin),
                 self.equal_price_float[cid] * (1 - margin),
@@ -289,6 +291,12 @@ class _EqualShares:
             ((float(a), a, key, cid) for a, key, cid in self.start), key=lambda e: self.equal_price[e[3]]
         )
         self.reachable_from = [self.equal_price[e[3]] for e in self.start_plain]
+        # For keeping the float budgets by subtracting each price's float (see `_run_plain`): the most payments one
+        # voter can make (the most projects on one ballot), the most supporters of a project, the least cost.
+        self.most_payments = max(map(len, election.profile), default=0)
+        self.most_supporters = max(map(len, self.supporters.values()), default=0)
+        self.least_cost = min((self.costs[cid] for cid in self.supporters), default=0)
+        self.subtracting = False  # whether the last quick run kept its float budgets by subtraction
         self.limit: Any = None
         self._kept: OrderedDict[Fraction, tuple[list[int], list]] = OrderedDict()  # the last few whole outcomes
 
@@ -411,8 +419,7 @@ class _EqualShares:
         budgets = [s] * self.voters
         floats = [float(s)] * self.voters
         self.budgets = budgets  # what each voter has left (the last run's), for the explanations
-        costs, supporters, equal_price, equal_afford = self.costs, self.supporters, self.equal_price, self.equal_afford
-        sure = self.sure
+        costs, equal_price, equal_afford, sure = self.costs, self.equal_price, self.equal_afford, self.sure
         exact, rough = budgets.__getitem__, floats.__getitem__
         heap = self.start_plain[: bisect.bisect_right(self.reachable_from, s)]  # (the others cannot be paid for)
         heapq.heapify(heap)
@@ -423,16 +430,29 @@ class _EqualShares:
         worked_out: dict[int, tuple[Any, Any, list[int], list[int]]] = {}
         capped: list[int]
 
+        # Each float budget is within rounding of the exact one. Subtracting each price's float from it instead of
+        # converting the new exact budget adds at most 2**-52 of the share per payment; while that, over a voter's
+        # payments and a project's supporters, stays within a tenth of the sure lines' 1e-9 (relative to the least
+        # cost), the sure answers stay sure (a price moves by at most the supporters' summed error).
+        drift = (self.most_payments + 1) * 2.0**-52 * float(s) * self.most_supporters**2
+        subtract = self.subtracting = drift <= 1e-10 * self.least_cost
+
         def pay(price: Any, paying: list[int], capped: list[int]) -> None:
             for i in capped:  # they pay all they have
                 budgets[i] = zero
                 floats[i] = 0.0
+            if subtract:
+                price_float = float(price)
+                for i in paying:
+                    budgets[i] = budgets[i] - price
+                    floats[i] -= price_float
+                return
             for i in paying:
                 budgets[i] = left_of = budgets[i] - price
                 floats[i] = float(left_of)
 
         while heap:
-            _, lower, key, cid = heapq.heappop(heap)
+            queued, lower, key, cid = heapq.heappop(heap)  # (the float, and the exact lower bound)
             if worked_out and cid in worked_out:  # worked out exactly since the last choice: its turn now
                 afford, price, paying, capped = worked_out.pop(cid)
                 if afford == lower:
@@ -444,13 +464,12 @@ class _EqualShares:
                     pay(price, paying, capped)
                     worked_out.clear()
                     continue
-            cost = costs[cid]
-            sup = supporters[cid]
-            cost_low, cost_high, equal_low, equal_high, shrink = sure[cid]
+            cost, sup, cost_low, cost_high, equal_low, equal_high, shrink = sure[cid]
             total = sum(map(rough, sup))
             if total < cost_low:  # surely its supporters cannot pay for it
                 continue
-            least = min(map(rough, sup))
+            ordered = sorted(map(rough, sup))  # (its least for the sure equal share, then the rough price)
+            least = ordered[0]
             capped = []
             if least > equal_high or (least >= equal_low and min(map(exact, sup)) >= equal_price[cid]):
                 afford = equal_afford[cid]  # every supporter can pay an equal share
@@ -460,7 +479,6 @@ class _EqualShares:
                 if total <= cost_high and sum(map(exact, sup), zero) < cost:
                     continue  # its supporters cannot pay for it
                 # The price roughly, by the same steps as the exact ones below (those with nothing are skipped at once).
-                ordered = sorted(map(rough, sup))
                 first = bisect.bisect_right(ordered, 0.0)
                 left, remaining = float(cost), len(ordered) - first
                 for budget in itertools.islice(ordered, first, None):
@@ -472,8 +490,9 @@ class _EqualShares:
                 if not remaining:  # (rounding: worked out exactly below)
                     price_float = 0.0
                 bound = price_float * shrink
-                if lower < bound:  # surely above its queued bound: queue it again with a sure lower bound
-                    heapq.heappush(heap, (bound, mpq(bound), key, cid))
+                if queued < bound:  # surely above its queued bound: queue it again with a sure lower bound
+                    # (the float itself as the exact bound: gmpy2 compares a rational with a float exactly)
+                    heapq.heappush(heap, (bound, bound, key, cid))
                     continue
                 held = sorted((i for i in sup if budgets[i]), key=exact)  # (those with nothing pay nothing)
                 left_exact = mpq(cost)  # what the supporters not yet counted as short must pay between them
@@ -488,9 +507,11 @@ class _EqualShares:
                 paying = held[len(held) - remaining :]
                 afford = price / cost
             if afford != lower:  # its supporters have spent since: try again with the true value
-                heapq.heappush(heap, (float(afford), afford, key, cid))
-                worked_out[cid] = (afford, price, paying, capped)
-                continue
+                entry = (float(afford), afford, key, cid)
+                if heap and heap[0] < entry:  # (else it would be the next taken from the queue: its turn now)
+                    heapq.heappush(heap, entry)
+                    worked_out[cid] = (afford, price, paying, capped)
+                    continue
             chosen.append(cid)
             spent += cost
             if stop_above is not None and spent > stop_above:
@@ -510,7 +531,7 @@ def _mes_add1(election: _Election) -> tuple[object, Fraction, int, list]:
     a time until the outcome overspends (then the step before is taken) or nothing more fits."""
     base = Fraction(election.budget, election.profile.num_ballots())
     fast = election.quick()
-    available = [(cid, cost) for cid, cost in fast.costs.items() if cid in fast.supporters]
+    available = sorted((cost, cid) for cid, cost in fast.costs.items() if cid in fast.supporters)  # cheapest first
 
     overspent = False
 
@@ -523,9 +544,10 @@ def _mes_add1(election: _Election) -> tuple[object, Fraction, int, list]:
             chosen, overspent = fast.run(share, stop_above=election.budget, track=track)
         if overspent:
             return True
-        left = election.budget - sum(fast.costs[c] for c in chosen)
+        left = election.budget - sum(map(fast.costs.__getitem__, chosen))
         taken = set(chosen)
-        return not any(cost <= left for cid, cost in available if cid not in taken)
+        cheapest = next((cost for cost, cid in available if cid not in taken), None)  # (of those not chosen)
+        return cheapest is None or cheapest > left
 
     steps = _first_stop(base, stops, lambda: fast.limit)
     chosen_steps = steps - 1 if overspent else steps  # (an outcome over budget: pabutools keeps the step before)

@@ -260,3 +260,39 @@ def test_quick_equal_shares_on_larger_rounds_is_pabutools_own(data, projects, vo
     assert quick.budgets == _final_budgets(theirs.details)
     # The exact run that also works out how far the share may rise chooses the same.
     assert quick.run(share, track=True) == (ours, False)
+
+
+def test_quick_equal_shares_keeping_float_budgets_by_subtraction_is_pabutools_own():
+    """A round shaped like the benchmark's (a few popular projects, a long tail, costs in whole £100s): the
+    quick run keeps its float budgets by subtracting each price (the rounding stays far inside its tolerance)
+    and still chooses, in order, and leaves each voter exactly what pabutools does, at the equal share and
+    raised. With costs of a few pence and a large share it converts each exact budget instead, same outcome."""
+    import random
+    from fractions import Fraction
+
+    from collectives.decisions.allocation import _EqualShares, _final_budgets
+
+    rng = random.Random(17)
+    candidates = [Candidate(i, f"p{i}", rng.randint(5, 150) * 10_000) for i in range(1, 61)]
+    popularity = {c.id: rng.random() ** 2 for c in candidates}
+    ballots = [frozenset(c.id for c in candidates if rng.random() < popularity[c.id] * 0.3) for _ in range(80)]
+    budget = sum(c.cost_pence for c in candidates) // 8
+    election = _Election(candidates, ballots, budget, draw_lots(17, [c.id for c in candidates]))
+    quick = _EqualShares(election)
+    for steps in (0, 1, 7, 40, 150):
+        share = Fraction(budget, len(ballots)) + steps * ADD1_STEP_PENCE
+        ours, _ = quick.run(share)
+        assert quick.subtracting
+        theirs = election.mes_at(share, analytics=True)
+        assert ours == election.ids(theirs)
+        assert quick.budgets == _final_budgets(theirs.details)
+
+    tiny = [Candidate(c.id, c.title, c.cost_pence // 10_000) for c in candidates]  # 5p to 150p
+    election = _Election(tiny, ballots, budget, draw_lots(17, [c.id for c in tiny]))  # shares of thousands of pounds
+    quick = _EqualShares(election)
+    share = Fraction(budget, len(ballots))
+    ours, _ = quick.run(share)
+    assert not quick.subtracting
+    theirs = election.mes_at(share, analytics=True)
+    assert ours == election.ids(theirs)
+    assert quick.budgets == _final_budgets(theirs.details)

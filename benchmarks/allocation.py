@@ -122,7 +122,7 @@ def time_parts() -> dict[str, list[float]]:
         parts[label] = []
         setattr(owner, name, wrapper)
 
-    timed(allocation._Election, "greedy", "pabutools greedy (both calls)")
+    timed(allocation, "_walk", "greedy and completion walks")
     timed(allocation._Election, "mes_at", "pabutools MES (both calls)")
     timed(allocation, "_first_stop", "Add1 step search (quick exact MES)")
     for name in ("applications_in", "ballots_for_count", "conflicted_partners_of", "quorum", "counted_receipts"):

@@ -7,7 +7,7 @@ for the feeds, the same changes), so they tell the same truth.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from typing import Any
@@ -337,14 +337,31 @@ def _existing(session: Session, project: Project, **values: Any) -> SessionChang
     return session.exec(query).first()
 
 
+def _save_new(
+    session: Session, project: Project, by: User, values: dict[str, Any], check: Callable[[], None]
+) -> SessionChange:
+    """The very same change already saved (a form sent twice) is returned as it is; otherwise the
+    change is checked and saved. A twin sent at the same moment may be saved between our look and
+    our check (SQLite shows another transaction's commit to the next statement), so a clash found
+    by the check is looked at again: if it is that twin, it is the answer, not a 409."""
+    if (same := _existing(session, project, **values)) is not None:
+        return same
+    try:
+        check()
+    except Conflict:
+        if (same := _existing(session, project, **values)) is not None:
+            return same
+        raise
+    return _save(session, project, by, **values)
+
+
 def cancel_session(
     session: Session, project: Project, data: CancelSessionInput, *, by: User, today: date | None = None
 ) -> SessionChange:
     values = {"kind": SessionChangeKind.CANCELLED.value, "original_date": data.on, "note": data.note}
-    if (same := _existing(session, project, **values)) is not None:
-        return same
-    _regular_session(session, project, data.on, today or _today())
-    return _save(session, project, by, **values)
+    return _save_new(
+        session, project, by, values, lambda: _regular_session(session, project, data.on, today or _today())
+    )
 
 
 def move_session(
@@ -366,16 +383,17 @@ def move_session(
         "ends_at": ends_at,
         "note": data.note,
     }
-    if (same := _existing(session, project, **values)) is not None:
-        return same
     now = today or _today()
-    _regular_session(session, project, data.on, now)
-    _not_past("to", data.to, now, "A session can only move to today or a later day.")
-    if data.to == data.on and starts_at == project.starts_at and ends_at == project.ends_at:
-        message = "That is the session's usual day and time: change the day or the time."
-        raise Invalid(message, errors={"to": message})
-    _free_slot(session, project, data.to, starts_at, field="to", moving=data.on)
-    return _save(session, project, by, **values)
+
+    def check() -> None:
+        _regular_session(session, project, data.on, now)
+        _not_past("to", data.to, now, "A session can only move to today or a later day.")
+        if data.to == data.on and starts_at == project.starts_at and ends_at == project.ends_at:
+            message = "That is the session's usual day and time: change the day or the time."
+            raise Invalid(message, errors={"to": message})
+        _free_slot(session, project, data.to, starts_at, field="to", moving=data.on)
+
+    return _save_new(session, project, by, values, check)
 
 
 def add_session(
@@ -388,11 +406,12 @@ def add_session(
         "ends_at": data.ends_at,
         "note": data.note,
     }
-    if (same := _existing(session, project, **values)) is not None:
-        return same
-    _not_past("on", data.on, today or _today(), "An extra session can be added from today on.")
-    _free_slot(session, project, data.on, data.starts_at)
-    return _save(session, project, by, **values)
+
+    def check() -> None:
+        _not_past("on", data.on, today or _today(), "An extra session can be added from today on.")
+        _free_slot(session, project, data.on, data.starts_at)
+
+    return _save_new(session, project, by, values, check)
 
 
 def undo_change(session: Session, project: Project, change_id: int, *, by: User) -> SessionChange:

@@ -20,7 +20,7 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, col, or_, select
 
 from creative_minds.accounts.models import Role, User
-from creative_minds.cache import TOKEN_STATE_KEY, data_version
+from creative_minds.cache import TOKEN_STATE_KEY
 from creative_minds.timeutil import utcnow
 
 if TYPE_CHECKING:
@@ -147,9 +147,10 @@ def _active_user(session: Session, user_id: object, signed_in_at: object) -> Use
 @lru_cache(maxsize=1)
 def _session_query() -> Any:
     """The stored-session lookup, built once (SQLAlchemy then reuses its compiled form at once)."""
+    from creative_minds.cache import TOKEN_SUBQUERY
     from creative_minds.store import StoreItem
 
-    return select(StoreItem.value).where(
+    return select(StoreItem.value, TOKEN_SUBQUERY).where(
         StoreItem.key == bindparam("key"),
         StoreItem.namespace == bindparam("namespace"),
         or_(col(StoreItem.expires_at).is_(None), StoreItem.expires_at > bindparam("now")),
@@ -163,18 +164,24 @@ def _load_session(
     shared-data token (creative_minds/cache.py)."""
     from datetime import UTC, datetime
 
-    with Session(engine) as session:
-        data = session.execute(
+    # Reads only, each of one row: no transaction is opened (no BEGIN and ROLLBACK round trips on
+    # PostgreSQL), and the shared-data token comes in the same statement as the stored session.
+    with (
+        engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection,
+        Session(bind=connection) as session,
+    ):
+        row = session.execute(
             _session_query(), {"key": session_id, "namespace": namespace, "now": datetime.now(UTC)}
-        ).scalar_one_or_none()
-        if data is None:
+        ).one_or_none()
+        if row is None:
             return None, None, None
+        data, token = row
         try:
             stored = msgspec.json.decode(data)
             user_id, signed_in_at = stored.get(SESSION_USER_KEY), stored.get(SIGNED_IN_AT_KEY)
         except (msgspec.DecodeError, AttributeError):
             user_id, signed_in_at = None, None
-        return data, _active_user(session, user_id, signed_in_at), data_version(session)
+        return data, _active_user(session, user_id, signed_in_at), token
 
 
 class SessionUserMiddleware(AbstractAuthenticationMiddleware):

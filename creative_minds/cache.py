@@ -98,6 +98,7 @@ def _bump(connection: sa.Connection) -> None:
 
 
 _TOKEN_QUERY = sa.select(DataVersion.__table__.c.token).where(DataVersion.__table__.c.id == 1)  # type: ignore[attr-defined]
+TOKEN_SUBQUERY = _TOKEN_QUERY.scalar_subquery()  # (read beside the stored session by creative_minds/auth.py)
 
 
 def data_version(session: Session) -> str | None:

@@ -1,4 +1,7 @@
-"""Allocation rules, run by pabutools: greedy by approvals, and the Method of Equal Shares.
+"""Allocation rules: greedy by approvals, and the Method of Equal Shares run by pabutools.
+
+Greedy (and the greedy completion after equal shares) is one pass in pabutools' own order, the
+same walk that explains each decision; tests check it against pabutools' greedy_utilitarian_welfare.
 
 Pure functions: candidates and ballots in, outcomes with a plain-words reason for every
 candidate out. Money is whole pence; pabutools does exact (rational) arithmetic.

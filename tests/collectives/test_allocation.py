@@ -126,10 +126,21 @@ def test_tally_counts_approvals():
 
 def test_matches_pabutools_own_rules_directly():
     election = _Election(CANDIDATES, BALLOTS, 1_000_000, BY_NAME)
-    direct = greedy_utilitarian_welfare(
-        election.instance, election.profile, sat_class=Cost_Sat, tie_breaking=election.tie_breaking
+    assert pabutools_greedy(election) == sorted(run_greedy(CANDIDATES, BALLOTS, 1_000_000, BY_NAME).selected)
+
+
+def pabutools_greedy(election: _Election, initial: list[int] | None = None) -> list[int]:
+    """What pabutools' own greedy_utilitarian_welfare funds (from `initial`, as the completion does), sorted."""
+    if not election.supported():
+        return []
+    chosen = greedy_utilitarian_welfare(
+        election.instance,
+        election.profile,
+        sat_class=Cost_Sat,
+        tie_breaking=election.tie_breaking,
+        initial_budget_allocation=[election.projects[c] for c in initial] if initial else None,
     )
-    assert sorted(int(p.name) for p in direct) == sorted(run_greedy(CANDIDATES, BALLOTS, 1_000_000, BY_NAME).selected)
+    return sorted(int(p.name) for p in chosen)
 
 
 ballot_sets = st.lists(st.frozensets(st.integers(min_value=1, max_value=6), max_size=6), min_size=1, max_size=6)
@@ -142,55 +153,37 @@ tie_costs = st.lists(st.sampled_from([5_000, 10_000, 20_000, 40_000]), min_size=
 many_ballots = st.lists(st.frozensets(st.integers(min_value=1, max_value=6), max_size=4), min_size=0, max_size=12)
 
 
-@settings(max_examples=150, deadline=None)
-@given(
+random_tie_rounds = given(
     ballots=many_ballots,
     cost_list=tie_costs,
     budget=st.integers(min_value=0, max_value=30).map(lambda n: n * 5_000),
     seed=st.integers(min_value=0, max_value=10),
 )
+
+
+def tie_round(cost_list: list[int], seed: int) -> tuple[list[Candidate], dict[int, int]]:
+    candidates = [Candidate(i + 1, f"p{i + 1}", cost) for i, cost in enumerate(cost_list)]
+    return candidates, draw_lots(seed, [c.id for c in candidates])
+
+
+@settings(max_examples=150, deadline=None)
+@random_tie_rounds
 def test_greedy_is_pabutools_greedy_on_random_rounds(ballots, cost_list, budget, seed):
     """The app works greedy out as one pass in pabutools' order (its explanation is the rule); it must
     fund exactly what pabutools' greedy_utilitarian_welfare funds, ties included."""
-    candidates = [Candidate(i + 1, f"p{i + 1}", cost) for i, cost in enumerate(cost_list)]
-    lots = draw_lots(seed, [c.id for c in candidates])
+    candidates, lots = tie_round(cost_list, seed)
     ours = run_greedy(candidates, ballots, budget, lots)
-    election = _Election(candidates, ballots, budget, lots)
-    direct = (
-        greedy_utilitarian_welfare(
-            election.instance, election.profile, sat_class=Cost_Sat, tie_breaking=election.tie_breaking
-        )
-        if election.supported()
-        else []
-    )
-    assert sorted(ours.selected) == sorted(int(p.name) for p in direct)
+    assert sorted(ours.selected) == pabutools_greedy(_Election(candidates, ballots, budget, lots))
 
 
 @settings(max_examples=150, deadline=None)
-@given(
-    ballots=many_ballots,
-    cost_list=tie_costs,
-    budget=st.integers(min_value=0, max_value=30).map(lambda n: n * 5_000),
-    seed=st.integers(min_value=0, max_value=10),
-)
+@random_tie_rounds
 def test_greedy_completion_is_pabutools_completion_on_random_rounds(ballots, cost_list, budget, seed):
     """What the money left after equal shares funds: pabutools' greedy started from the equal-shares outcome."""
-    candidates = [Candidate(i + 1, f"p{i + 1}", cost) for i, cost in enumerate(cost_list)]
-    lots = draw_lots(seed, [c.id for c in candidates])
+    candidates, lots = tie_round(cost_list, seed)
     ours = run_mes(candidates, ballots, budget, lots, complete=True)
-    election = _Election(candidates, ballots, budget, lots)
-    if not election.supported():
-        assert ours.selected == []
-        return
-    add1 = [cid for cid, line in ours.lines.items() if line.funded and line.stage == "equal shares"]
-    direct = greedy_utilitarian_welfare(
-        election.instance,
-        election.profile,
-        sat_class=Cost_Sat,
-        tie_breaking=election.tie_breaking,
-        initial_budget_allocation=[election.projects[c] for c in add1],
-    )
-    assert sorted(ours.selected) == sorted(int(p.name) for p in direct)
+    equal_shares = [cid for cid, line in ours.lines.items() if line.funded and line.stage == "equal shares"]
+    assert sorted(ours.selected) == pabutools_greedy(_Election(candidates, ballots, budget, lots), equal_shares)
 
 
 @settings(max_examples=40, deadline=None)

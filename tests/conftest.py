@@ -7,6 +7,7 @@ A developer may run SQLite only with CM_TEST_DATABASES=sqlite, but CI never sets
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import socket
@@ -44,6 +45,10 @@ TEST_SECRET = "test-secret-key-" + "x" * 32
 # accounts, so it hashes with argon2's cheapest parameters. tests/accounts/test_passwords.py
 # checks that the app itself never does.
 passwords.use_parameters(CHEAPEST)
+
+# The test client is httpx, which logs every request at INFO; the app's logging (Litestar's queue
+# handler on the root logger) would format and write each of the suite's tens of thousands of lines.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 @event.listens_for(Engine, "connect")

@@ -21,6 +21,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--disable-dev-shm-usage",
+    # The tests visit one site, the app: no process per site (about 5% less CPU for the browser tests).
+    "--disable-site-isolation-trials",
+    "--disable-features=site-per-process,IsolateOrigins",
 ]
 
 

@@ -133,6 +133,7 @@ def demo_network(db):
     db.commit()
 
 
+@pytest.mark.fuzz
 def test_every_form_and_filter_survives_hostile_input(client, demo_network):
     """Each role crawls what it can reach; each form and filter is fuzzed once, by the first role that finds it."""
     FAILURES.clear()

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from litestar.testing import TestClient
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from creative_minds.accounts.models import Role, User
 from creative_minds.accounts.service import create_user
@@ -30,7 +30,7 @@ def locality_id(session: Session, slug: str = "kirklees") -> int:
 
 
 def make_user(session: Session, role: Role = Role.COORDINATOR, *, email: str | None = None, **extra: Any) -> User:
-    count = len(session.exec(select(User)).all())
+    count = session.exec(select(func.count()).select_from(User)).one()
     user = create_user(
         session,
         email=email or f"{role.value}{count}@example.org",

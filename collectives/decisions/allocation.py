@@ -231,6 +231,22 @@ def run_greedy(
     )
 
 
+def _shared_price(cost: Any, held: list[int], budgets: list, capped: list[int]) -> tuple[Any, int]:
+    """The price each supporter pays for `cost` when those who cannot pay it give all they have and the
+    rest share what is left equally: (the price, how many pay it). `held` lists the supporters with money,
+    least first; the ones who fall short are added to `capped`."""
+    left = mpq(cost)  # what the supporters not yet counted as short must pay between them
+    remaining = len(held)
+    for i in held:
+        price = left / remaining
+        if price <= budgets[i]:
+            break
+        left -= budgets[i]
+        remaining -= 1
+        capped.append(i)
+    return price, remaining
+
+
 class _EqualShares:
     """The Method of Equal Shares for approval ballots with cost satisfaction, worked out exactly
     with the same arithmetic as pabutools' `mes_inner_algo` (gmpy2 rationals: each project's
@@ -355,15 +371,7 @@ class _EqualShares:
                 )  # (those with nothing pay nothing)
                 if track:
                     capped = [i for i in sup if not budgets[i]]
-                left = mpq(cost)  # what the supporters not yet counted as short must pay between them
-                remaining = len(held)
-                for i in held:
-                    price = left / remaining
-                    if price <= budgets[i]:
-                        break
-                    left -= budgets[i]
-                    remaining -= 1
-                    capped.append(i)
+                price, remaining = _shared_price(cost, held, budgets, capped)
                 paying = held[len(held) - remaining :]
                 afford = price / cost
                 if track:  # the price per paying supporter, as a line in the share
@@ -485,15 +493,7 @@ class _EqualShares:
                     heapq.heappush(heap, (bound, bound, key, cid))
                     continue
                 held = sorted((i for i in sup if budgets[i]), key=exact)  # (those with nothing pay nothing)
-                left_exact = mpq(cost)  # what the supporters not yet counted as short must pay between them
-                remaining = len(held)
-                for i in held:
-                    price = left_exact / remaining
-                    if price <= budgets[i]:
-                        break
-                    left_exact -= budgets[i]
-                    remaining -= 1
-                    capped.append(i)
+                price, remaining = _shared_price(cost, held, budgets, capped)
                 paying = held[len(held) - remaining :]
                 afford = price / cost
             if afford != lower:  # its supporters have spent since: try again with the true value

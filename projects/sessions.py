@@ -18,6 +18,7 @@ from sqlmodel import Session, col, or_, select
 from creative_minds.accounts.models import User
 from creative_minds.audit import service as audit
 from creative_minds.audit.models import AuditAction
+from creative_minds.db import MAX_ID
 from creative_minds.exceptions import Conflict, Invalid, NotFound
 from creative_minds.formatting import format_date, format_time
 from creative_minds.timeutil import today as _today
@@ -416,7 +417,7 @@ def add_session(
 
 def undo_change(session: Session, project: Project, change_id: int, *, by: User) -> SessionChange:
     """Take a change back: a cancelled or moved session is on as usual again; an extra one is gone."""
-    change = session.get(SessionChange, change_id) if 0 < change_id <= 2**31 - 1 else None
+    change = session.get(SessionChange, change_id) if 0 < change_id <= MAX_ID else None
     if change is None or change.project_id != project.id:
         raise NotFound("That session change is not on this activity (it may have been undone already).")
     session.delete(change)

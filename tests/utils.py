@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
 from litestar.testing import TestClient
+from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
 from creative_minds.accounts.models import Role, User
@@ -21,6 +24,30 @@ from projects.models import Project
 from projects.service import create_project
 
 PASSWORD = "a-long-test-password"
+
+
+def at_once(engine: Engine, work: Callable[[Session, Callable[[], object]], Any], times: int = 2) -> tuple[list, list]:
+    """Run `work(session, go)` in `times` threads at once, each with its own session, and commit each.
+    Each thread calls go() when it is ready, and all carry on together from there. Returns what the
+    threads returned and what they raised (those sessions rolled back)."""
+    barrier, results, errors = threading.Barrier(times), [], []
+
+    def run() -> None:
+        with Session(engine, expire_on_commit=False) as session:
+            try:
+                result = work(session, barrier.wait)
+                session.commit()
+                results.append(result)
+            except Exception as exc:  # noqa: BLE001 - the caller reports any failure
+                session.rollback()
+                errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results, errors
 
 
 def locality_id(session: Session, slug: str = "kirklees") -> int:

@@ -303,11 +303,8 @@ class TestDemo:
 
 class TestSentTogether:
     def test_the_same_form_sent_twice_at_the_same_moment_saves_one_connection(self, db, engine, net):
-        import threading
-
-        from sqlmodel import Session
-
         from creative_minds.accounts.models import User
+        from tests.utils import at_once
 
         person = net.person()
         data = ConnectionInput(
@@ -318,24 +315,13 @@ class TestSentTogether:
             source_id=net.source.id,
             form_key="same-form-sent-twice",
         )
-        barrier, ids, errors = threading.Barrier(2), [], []
 
-        def send() -> None:
-            with Session(engine, expire_on_commit=False) as session:
-                champion = session.get(User, net.champion.id)
-                barrier.wait()
-                try:
-                    connection, _ = service.record_connection(session, data, by=champion)
-                    session.commit()
-                    ids.append(connection.id)
-                except Exception as exc:  # noqa: BLE001 - the test reports any failure
-                    session.rollback()
-                    errors.append(exc)
+        def send(session, go) -> int:
+            champion = session.get(User, net.champion.id)
+            go()
+            connection, _ = service.record_connection(session, data, by=champion)
+            return connection.id
 
-        threads = [threading.Thread(target=send) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
+        ids, errors = at_once(engine, send)
         assert errors == [] and len(ids) == 2 and ids[0] == ids[1]
         assert len(_connections(db)) == 1

@@ -34,7 +34,7 @@ from stories.participants.forms import ParticipantInput
 from stories.scores import service as scores
 from stories.scores.forms import ScoreInput
 from tests.collectives.conftest import make_network
-from tests.utils import locality_id, make_partner, make_project, make_user
+from tests.utils import at_once, locality_id, make_partner, make_project, make_user
 
 
 def _obligations(db) -> dict[str, Obligation]:
@@ -405,9 +405,7 @@ class TestClosingAndOverrides:
 
 class TestSeveralInstances:
     def test_two_scans_at_the_same_moment_add_and_queue_everything_once(self, db, engine):
-        import threading
-
-        from sqlmodel import Session, func
+        from sqlmodel import func
 
         on = today()
         coordinator = make_user(db)
@@ -420,22 +418,12 @@ class TestSeveralInstances:
                 safeguarding_review_due_on=(on + timedelta(days=n + 10)).isoformat(),
             )
             make_user(db, Role.PARTNER, partner_id=partner.id)
-        start, errors = threading.Barrier(2), []
 
-        def scan() -> None:
-            try:
-                with Session(engine) as session:
-                    start.wait()
-                    obligations.remind(session, on=on)
-                    session.commit()
-            except Exception as exc:  # noqa: BLE001 - reported below
-                errors.append(exc)
+        def scan(session, go) -> None:
+            go()
+            obligations.remind(session, on=on)
 
-        threads = [threading.Thread(target=scan) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
+        _, errors = at_once(engine, scan)
         assert errors == []
         keys = db.exec(select(Obligation.key)).all()
         assert len(keys) == len(set(keys)) == 6 * 3  # insurance, safeguarding, agreement for each group

@@ -195,32 +195,17 @@ class TestChanges:
 
 
 def test_the_same_cancellation_sent_twice_at_the_same_moment_saves_one(tuesdays, db, engine):
-    import threading
-
-    from sqlmodel import Session
-
     from creative_minds.accounts.models import User
     from projects.models import Project
+    from tests.utils import at_once
 
     project, owner = tuesdays
-    barrier, ids, errors = threading.Barrier(2), [], []
 
-    def send() -> None:
-        with Session(engine, expire_on_commit=False) as session:
-            mine, me = session.get(Project, project.id), session.get(User, owner.id)
-            barrier.wait()
-            try:
-                change = cancel(session, mine, me, date(2027, 1, 12), "bank holiday")
-                session.commit()
-                ids.append(change.id)
-            except Exception as exc:  # noqa: BLE001 - the test reports any failure
-                session.rollback()
-                errors.append(exc)
+    def send(session, go) -> int:
+        mine, me = session.get(Project, project.id), session.get(User, owner.id)
+        go()
+        return cancel(session, mine, me, date(2027, 1, 12), "bank holiday").id
 
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    ids, errors = at_once(engine, send)
     assert errors == [] and len(ids) == 2 and ids[0] == ids[1]
     assert len(db.exec(select(SessionChange)).all()) == 1

@@ -245,6 +245,20 @@ def test_compare_keeps_outcomes_only_for_exactly_the_same_input():
     assert compare(candidates, ballots, 350_000, lots)["greedy"].selected == [2]  # another budget: walks alone fits
 
 
+def _quick_is_pabutools(election, share):
+    """The quick MES run at this share chooses what pabutools chooses, in order, and leaves each voter
+    what pabutools leaves them (the reasons quote it); returns the run and its choices."""
+    from collectives.decisions.allocation import _EqualShares, _final_budgets
+
+    quick = _EqualShares(election)
+    ours, overspent = quick.run(share)
+    assert not overspent
+    theirs = election.mes_at(share, analytics=True)
+    assert ours == election.ids(theirs)
+    assert quick.budgets == _final_budgets(theirs.details)
+    return quick, ours
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     ballots=ballot_sets,
@@ -256,20 +270,11 @@ def test_equal_shares_worked_out_here_is_pabutools_own_at_any_share(ballots, cos
     """The quick MES used to find the Add1 step chooses exactly what pabutools chooses, in order."""
     from fractions import Fraction
 
-    from collectives.decisions.allocation import _EqualShares, _final_budgets
-
     candidates = [Candidate(i + 1, f"p{i + 1}", cost) for i, cost in enumerate(cost_list)]
     election = _Election(candidates, ballots, budget, draw_lots(3, [c.id for c in candidates]))
     if not election.supported():
         return
-    share = Fraction(budget, len(ballots)) + extra * 100
-    quick = _EqualShares(election)
-    ours, overspent = quick.run(share)
-    assert not overspent
-    theirs = election.mes_at(share, analytics=True)
-    assert ours == election.ids(theirs)
-    # What each voter has left at the end (the reasons quote it) is pabutools' own figure too.
-    assert quick.budgets == _final_budgets(theirs.details)
+    _quick_is_pabutools(election, Fraction(budget, len(ballots)) + extra * 100)
 
 
 @settings(max_examples=25, deadline=None)
@@ -286,8 +291,6 @@ def test_quick_equal_shares_on_larger_rounds_is_pabutools_own(data, projects, vo
     choices, in order, and what each voter has left are still exactly pabutools' own."""
     from fractions import Fraction
 
-    from collectives.decisions.allocation import _EqualShares, _final_budgets
-
     cost_list = data.draw(st.lists(st.integers(min_value=1, max_value=12), min_size=projects, max_size=projects))
     candidates = [Candidate(i + 1, f"p{i + 1}", cost * unit) for i, cost in enumerate(cost_list)]
     ballots = data.draw(
@@ -302,12 +305,7 @@ def test_quick_equal_shares_on_larger_rounds_is_pabutools_own(data, projects, vo
     if not election.supported():
         return
     share = Fraction(budget, len(ballots)) + extra * 100
-    quick = _EqualShares(election)
-    ours, overspent = quick.run(share)
-    assert not overspent
-    theirs = election.mes_at(share, analytics=True)
-    assert ours == election.ids(theirs)
-    assert quick.budgets == _final_budgets(theirs.details)
+    quick, ours = _quick_is_pabutools(election, share)
     # The exact run that also works out how far the share may rise chooses the same.
     assert quick.run(share, track=True) == (ours, False)
 
